@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file
+ * libxenpviommu: program the IOMMU through Xen's PV IOMMU interface
+ * (do_iommu_op, draft B) from a device emulator or a dom0 process.
+ *
+ * Conventions, for every function here:
+ * - errors are negative errno values, never -1 with errno; a positive
+ *   return is a documented count or state;
+ * - per-op results of a batch are negative errno values (0 for success),
+ *   exactly as the hypervisor wrote them into the op's status;
+ * - bad input is refused with -EINVAL and one log line, before any
+ *   hypercall.
+ *
+ * Threads: an xpi_handle may be used from several threads at once; its
+ * mapping tracker, BFN allocator and counters take the handle's lock.  An
+ * xpi_batch belongs to one thread at a time.  The invalidate listener
+ * (xenpviommu/listener.h) calls back on the thread that dispatches it.
+ */
+#ifndef XENPVIOMMU_H
+#define XENPVIOMMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xenpviommu/abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xentoollog_logger;
+struct xpi_sim;
+
+/** The library handle (opaque). */
+typedef struct xpi_handle xpi_handle;
+
+/** How the library reaches do_iommu_op. */
+enum xpi_backend {
+	/** Try kmod, then xencall; the environment may override it. */
+	XPI_BACKEND_AUTO = 0,
+	/** The kernel shim's device (XPI_SHIM_DEVICE in xenpviommu/shim.h). */
+	XPI_BACKEND_KMOD = 1,
+	/** privcmd's hypercall ioctl through libxencall (root, unrestricted). */
+	XPI_BACKEND_XENCALL = 2,
+	/** The simulated hypervisor (xenpviommu/sim.h), in process. */
+	XPI_BACKEND_SIM = 3,
+};
+
+/** Which op the library uses to get bus addresses for a guest's GFNs. */
+enum xpi_strategy {
+	/** map_cap set: the library picks BFNs and issues map_foreign_page. */
+	XPI_STRATEGY_MAP_FOREIGN = 0,
+	/** map_cap clear: lookup_foreign_page; Xen picks the BFNs. */
+	XPI_STRATEGY_LOOKUP_FOREIGN = 1,
+};
+
+/** Settings for xpi_open_ex(); fill with xpi_options_init() first. */
+struct xpi_options {
+	/** sizeof(struct xpi_options), set by xpi_options_init(). */
+	size_t size;
+	/** The transport (default XPI_BACKEND_AUTO). */
+	enum xpi_backend backend;
+	/** The hypercall number (default PV_IOMMU_HYPERCALL_DEFAULT). */
+	unsigned int hypercall;
+	/**
+	 * The BFN window the library allocates from when it picks BFNs
+	 * (map_foreign strategy).  With the kmod transport a window is
+	 * reserved from the shim instead and these give its size only.
+	 * Default: 2^30 frames from 2^32 (above any 1:1 region of a host
+	 * with less than 16 TiB).
+	 */
+	uint64_t bfn_base;
+	uint64_t bfn_count;
+	/** Ops per hypercall for batches (default XPI_BATCH_DEFAULT_MAX_OPS). */
+	unsigned int max_batch_ops;
+	/** XPI_BACKEND_SIM: the simulated host (not owned); NULL makes a
+	 * private one with the defaults of xpi_sim_config_init(). */
+	struct xpi_sim *sim;
+	/** XPI_BACKEND_SIM: the calling domain (default 0). */
+	uint16_t sim_caller;
+};
+
+/** The default ops per hypercall (chosen from bench/run; see README). */
+#define XPI_BATCH_DEFAULT_MAX_OPS 1024u
+/** The most ops per hypercall a batch may be set to. */
+#define XPI_BATCH_LIMIT_MAX_OPS (1u << 20)
+
+/** Fill @p opts with the defaults. */
+void xpi_options_init(struct xpi_options *opts);
+
+/**
+ * Open a handle with the default options; the backend may be chosen by the
+ * environment: XPI_BACKEND=auto|kmod|xencall|sim (sim: a private simulated
+ * host, caller domain 0) and XPI_HYPERCALL=<number>.
+ * See xpi_open_ex() for the rest.
+ */
+int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
+	     unsigned int flags);
+
+/**
+ * Open a handle.
+ *
+ * The transport is opened and probed once with query_caps; the result is
+ * cached (xpi_get_caps()).  The environment variables of xpi_open() override
+ * opts->backend and opts->hypercall when set.
+ *
+ * @param out receives the handle.
+ * @param logger where messages go; NULL makes a stderr logger (warnings and
+ *        above; XPI_DEBUG=1 in the environment for everything) that the
+ *        handle frees on close.
+ * @param flags none defined yet: must be 0.
+ * @param opts settings; NULL means xpi_options_init()'s.
+ * @return 0, or:
+ * -EINVAL: NULL out, unknown flags, an options struct from a newer library
+ *   (size larger than this library knows), a hypercall number >= 64, an
+ *   empty or overflowing BFN window, max_batch_ops 0 or above the limit,
+ *   a bad XPI_BACKEND or XPI_HYPERCALL value;
+ * -ENOENT: auto: neither the shim nor privcmd is there (not a Xen host;
+ *   one log line says so and names the sim backend); kmod or xencall
+ *   asked for and its device is missing;
+ * -EOPNOTSUPP: the hypervisor has no do_iommu_op (it answered -ENOSYS):
+ *   PV IOMMU is not supported on this host;
+ * -ENOTSUP: the backend was not built in (xencall or kmod without the
+ *   Xen libraries);
+ * -EACCES, -EPERM: the device could not be opened (permissions, or a
+ *   restricted descriptor for xencall);
+ * -ENOMEM.
+ */
+int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
+		unsigned int flags, const struct xpi_options *opts);
+
+/**
+ * Close a handle: every live mapping it made is unmapped first (emulators
+ * must unmap their BFNs when they shut down), then the transport is closed
+ * and the handle freed.  NULL is allowed.
+ * @return 0, or the first negative errno an unmap gave (the handle is
+ * freed all the same; the failure is logged).
+ */
+int xpi_close(xpi_handle *h);
+
+/** The transport in use. */
+enum xpi_backend xpi_get_backend(const xpi_handle *h);
+
+/** "auto", "kmod", "xencall", "sim", or "?". */
+const char *xpi_backend_name(enum xpi_backend backend);
+
+/** What query_caps said at open, and what the library made of it. */
+struct xpi_caps {
+	/** The raw flags query_caps returned. */
+	uint16_t raw_flags;
+	/** IOMMU_QUERY_map_cap. */
+	int map_cap;
+	/** IOMMU_QUERY_map_all_gfns. */
+	int map_all_gfns;
+	/** The largest page order the hypervisor allows. */
+	unsigned int max_order;
+	/** The foreign-mapping strategy chosen from map_cap. */
+	enum xpi_strategy strategy;
+};
+
+/** @return 0, or -EINVAL for a NULL argument. */
+int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps);
+
+/** "map_foreign", "lookup_foreign", or "?". */
+const char *xpi_strategy_name(enum xpi_strategy strategy);
+
+/**
+ * The BFN window the handle allocates from.
+ * @return 0, -EINVAL (NULL argument).
+ */
+int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base, uint64_t *count);
+
+/* ------------------------------------------------------------------ */
+/* Batches                                                             */
+/* ------------------------------------------------------------------ */
+
+/** A batch of ops, sent in as few hypercalls as possible (opaque). */
+struct xpi_batch;
+
+/** What a batch does when an op fails. */
+enum xpi_batch_policy {
+	/** Every op stands alone (default). */
+	XPI_BATCH_INDEPENDENT = 0,
+	/**
+	 * On any failure the library undoes the batch's successful maps
+	 * (unmapping them again), logs it, and submit returns the first
+	 * failure's errno.  Unmaps and lookups are not undone.
+	 */
+	XPI_BATCH_ALL_OR_NOTHING = 1,
+};
+
+/**
+ * Make an empty batch.
+ * @return 0, -EINVAL (NULL argument), -ENOMEM.
+ */
+int xpi_batch_new(xpi_handle *h, struct xpi_batch **out);
+
+/** Free a batch.  NULL is allowed. */
+void xpi_batch_free(struct xpi_batch *b);
+
+/** Empty a batch for reuse (keeps its settings and its memory). */
+void xpi_batch_reset(struct xpi_batch *b);
+
+/** @return 0, -EINVAL (NULL batch or unknown policy). */
+int xpi_batch_set_policy(struct xpi_batch *b, enum xpi_batch_policy policy);
+
+/**
+ * Ops per hypercall for this batch (default: the handle's max_batch_ops).
+ * @return 0, -EINVAL (NULL, 0 or above XPI_BATCH_LIMIT_MAX_OPS).
+ */
+int xpi_batch_set_max_ops(struct xpi_batch *b, unsigned int max_ops);
+
+/**
+ * Let the batch merge contiguous, aligned runs of map_page /
+ * map_foreign_page ops into superpage ops (default on); a run the
+ * hypervisor refuses with -ENOSPC is retried at smaller orders.
+ * @return 0, -EINVAL (NULL batch).
+ */
+int xpi_batch_set_coalesce(struct xpi_batch *b, int enable);
+
+/** Number of ops appended. */
+size_t xpi_batch_count(const struct xpi_batch *b);
+
+/**
+ * Append map_page: map own @p gfn at @p bfn, 2^order pages.
+ * @param flags IOMMU_OP_readable, IOMMU_OP_writeable, IOMMU_MAP_OP_no_ref_cnt.
+ * @return the op's index (>= 0), or -EINVAL (NULL batch, reserved flags
+ * or order bits in flags, neither readable nor writeable, order above 63,
+ * bfn or gfn not aligned to 2^order), -ENOMEM.
+ */
+long xpi_batch_add_map(struct xpi_batch *b, uint64_t bfn, uint64_t gfn,
+		       unsigned int order, unsigned int flags);
+
+/** Append unmap_page. @return the index, -EINVAL (as above), -ENOMEM. */
+long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,
+			 unsigned int order);
+
+/**
+ * Append map_foreign_page of guest @p domid's @p gfn at @p bfn for ioreq
+ * server @p ioserver.
+ * @param flags IOMMUOP_readable, IOMMUOP_writeable, IOMMUOP_swap_mfn.
+ * @return the index, -EINVAL (as for xpi_batch_add_map(), and a domid of
+ * DOMID_SELF or above), -ENOMEM.
+ */
+long xpi_batch_add_map_foreign(struct xpi_batch *b, uint64_t bfn,
+			       uint16_t domid, uint64_t gfn, uint16_t ioserver,
+			       unsigned int order, unsigned int flags);
+
+/**
+ * Append lookup_foreign_page; the BFN comes back in xpi_batch_get_op().
+ * @return the index, -EINVAL, -ENOMEM.
+ */
+long xpi_batch_add_lookup_foreign(struct xpi_batch *b, uint16_t domid,
+				  uint64_t gfn, uint16_t ioserver);
+
+/** Append unmap_foreign_page. @return the index, -EINVAL, -ENOMEM. */
+long xpi_batch_add_unmap_foreign(struct xpi_batch *b, uint64_t bfn,
+				 uint16_t ioserver, unsigned int order);
+
+/**
+ * Append a raw op (copied; its status is ignored).  The library checks
+ * nothing but the pointer: this is how a caller sends what the hypervisor
+ * must refuse.  Raw ops are never coalesced nor tracked.
+ * @return the index, -EINVAL (NULL), -ENOMEM.
+ */
+long xpi_batch_add_op(struct xpi_batch *b, const struct pv_iommu_op *op);
+
+/**
+ * Send the batch.
+ *
+ * Ops go in hypercalls of at most max_ops each, in order.  Map ops whose
+ * BFN range overlaps a live mapping of this handle get -EEXIST without a
+ * hypercall.  Transport answers of EINTR or EAGAIN are retried.  Successful
+ * maps are recorded in the handle's tracker and successful unmaps removed.
+ * A batch may be submitted once; reset it to reuse it.
+ *
+ * @return the number of ops that succeeded (status 0), or a negative errno
+ * for the whole call: -EINVAL (NULL batch), -EBUSY (submitted before and
+ * not reset), -EOPNOTSUPP (no do_iommu_op),
+ * the transport's errno (-EFAULT, -EIO, -EPERM...), or under
+ * XPI_BATCH_ALL_OR_NOTHING the first failing op's errno after the undo.
+ */
+long xpi_batch_submit(struct xpi_batch *b);
+
+/**
+ * The result of op @p index after submit: 0, or the negative errno the
+ * hypervisor (or the library's pre-checks) gave it.
+ * @return that status, or -EINVAL (NULL, index out of range), -EAGAIN
+ * (not submitted yet).
+ */
+int xpi_batch_status(const struct xpi_batch *b, size_t index);
+
+/**
+ * A copy of op @p index as it came back (lookup results are in
+ * u.lookup_foreign_page.bfn and flags).
+ * @return 0, -EINVAL (NULL, index out of range).
+ */
+int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
+		     struct pv_iommu_op *op);
+
+/* ------------------------------------------------------------------ */
+/* Own memory: map_page / unmap_page                                   */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Map @p nr of the caller's own GFNs from @p gfn at BFNs from @p bfn, in
+ * superpages where alignment and the hypervisor allow.
+ * @param flags IOMMU_OP_readable | IOMMU_OP_writeable, optionally
+ *        IOMMU_MAP_OP_no_ref_cnt.
+ * @return 0 when all mapped; on failure nothing stays mapped and the
+ * first failing op's errno is returned (-EPERM, -EACCES, -ENOSPC, -EEXIST,
+ * -EIO as the hypervisor gave them), or -EINVAL (NULL handle, nr 0, the
+ * range wraps, bad flags), -ENOMEM.
+ */
+int xpi_map_range(xpi_handle *h, uint64_t bfn, uint64_t gfn, uint64_t nr,
+		  unsigned int flags);
+
+/** The 1:1 helper: xpi_map_range(h, gfn, gfn, nr, flags). */
+int xpi_map_identity(xpi_handle *h, uint64_t gfn, uint64_t nr,
+		     unsigned int flags);
+
+/**
+ * Unmap [bfn, bfn + nr) of own mappings made through this handle, extent
+ * by extent.
+ * @return 0, -ENOENT (a BFN in the range is not an own mapping of this
+ * handle; nothing is unmapped), -EINVAL, or the hypervisor's errno.
+ */
+int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
+
+/* ------------------------------------------------------------------ */
+/* Guest memory for an ioreq server: the foreign strategy              */
+/* ------------------------------------------------------------------ */
+
+/** Flags of xpi_foreign_map(). */
+#define XPI_FOREIGN_READ IOMMUOP_readable
+#define XPI_FOREIGN_WRITE IOMMUOP_writeable
+/** The BFN may be pointed at the scratch page when the guest balloons. */
+#define XPI_FOREIGN_SWAP_MFN IOMMUOP_swap_mfn
+
+/**
+ * Give @p n GFNs of guest @p domid bus addresses for ioreq server
+ * @p ioserver, with the strategy of xpi_get_caps(): map_foreign_page at
+ * BFNs the library allocates, or lookup_foreign_page.
+ *
+ * @param bfns receives one BFN per GFN (UINT64_MAX where it failed).
+ * @param status may be NULL; receives one result per GFN (0 or -errno).
+ * @return the number of GFNs mapped, or a negative errno: -EINVAL (NULL
+ * handle, gfns or bfns, n 0, domid reserved, reserved flags, neither read
+ * nor write), -ENOSPC (the BFN window is full), -EOPNOTSUPP, -ENOMEM, or
+ * the transport's errno.
+ */
+long xpi_foreign_map(xpi_handle *h, uint16_t domid, uint16_t ioserver,
+		     const uint64_t *gfns, size_t n, unsigned int flags,
+		     uint64_t *bfns, int *status);
+
+/**
+ * Unmap BFNs that xpi_foreign_map() gave out (any BFN of an extent ends
+ * the whole extent), all in as few hypercalls as the batch size allows.
+ * @param status may be NULL; one result per BFN (-ENOENT: not a live
+ * foreign mapping of this handle).
+ * @return the number unmapped, or a negative errno as xpi_batch_submit().
+ */
+long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns, size_t n,
+		       int *status);
+
+/* ------------------------------------------------------------------ */
+/* The mapping tracker                                                 */
+/* ------------------------------------------------------------------ */
+
+/** A live mapping made through the handle (one per extent). */
+struct xpi_mapping {
+	uint64_t bfn;	   /**< first BFN of the extent */
+	uint64_t gfn;	   /**< first GFN */
+	uint16_t domid;	   /**< the guest, or XPI_DOMID_SELF for own maps */
+	uint16_t ioserver; /**< foreign maps: the ioreq server */
+	uint16_t flags;	   /**< readable/writeable/swap_mfn or no_ref_cnt */
+	uint8_t order;	   /**< extent order */
+	uint8_t lookup;	   /**< 1: a lookup_foreign_page result */
+};
+
+/** Live mappings (extents) of the handle; 0 for NULL. */
+uint64_t xpi_mapping_count(xpi_handle *h);
+
+/**
+ * The live mapping covering @p bfn.
+ * @return 0, -ENOENT, -EINVAL (NULL).
+ */
+int xpi_mapping_find(xpi_handle *h, uint64_t bfn, struct xpi_mapping *m);
+
+/**
+ * Call @p fn for each live mapping in BFN order; a non-zero return stops
+ * and is returned.  @p fn must not map or unmap through this handle.
+ * @return 0, fn's value, -EINVAL (NULL).
+ */
+int xpi_mapping_foreach(xpi_handle *h,
+			int (*fn)(void *opaque, const struct xpi_mapping *m),
+			void *opaque);
+
+/* ------------------------------------------------------------------ */
+/* Counters                                                            */
+/* ------------------------------------------------------------------ */
+
+/** Counters of a handle, since open. */
+struct xpi_stats {
+	uint64_t hypercalls;	  /**< do_iommu_op calls made */
+	uint64_t ops;		  /**< ops sent */
+	uint64_t ops_by_subop[7]; /**< ops sent, indexed by subop id */
+	uint64_t coalesced_ops;	  /**< appended ops merged into superpages */
+	uint64_t enospc_splits;	  /**< superpage runs retried smaller */
+	uint64_t retries;	  /**< transport EINTR/EAGAIN retries */
+	uint64_t errors;	  /**< ops that came back with an error */
+	uint64_t rmrr_skips;	  /**< BFN ranges given up for -EACCES */
+	uint64_t iotlb_flushes;	  /**< when the transport knows (sim) */
+};
+
+/** @return 0, -EINVAL (NULL). */
+int xpi_get_stats(xpi_handle *h, struct xpi_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#include <xenpviommu/listener.h>
+
+#endif /* XENPVIOMMU_H */

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file
+ * The simulated Xen hypervisor: an in-process model of the Xen side of the
+ * PV IOMMU design (do_iommu_op, references, the M2B, per-domain IOMMU tables,
+ * ioreq servers and ballooning), following docs/hypervisor-model.md rule by
+ * rule.  Emulators use it to develop and test without a Xen host; the
+ * library's "sim" transport issues its hypercalls here.
+ *
+ * Every function returns 0 (or a documented non-negative value) on success
+ * and a negative errno on failure.  A struct xpi_sim is safe to use from
+ * several threads: each call takes the simulator's lock.  It is
+ * deterministic: the same calls give the same results.
+ */
+#ifndef XENPVIOMMU_SIM_H
+#define XENPVIOMMU_SIM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <xenpviommu/abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The hardware domain's id. */
+#define XPI_SIM_HWDOM 0
+
+/** Grant map flags, as in Xen's public grant_table.h. */
+#define XPI_GNTMAP_device_map (1u << 0)
+#define XPI_GNTMAP_host_map (1u << 1)
+#define XPI_GNTMAP_readonly (1u << 2)
+/** The draft's new flag: dev_bus_addr is an input (the BFN to map at). */
+#define XPI_GNTMAP_request_bfn_map (1u << 6)
+
+/** The simulated host. */
+struct xpi_sim;
+
+/**
+ * Host settings.  Fill with xpi_sim_config_init() and change what you need;
+ * fields may be added at the end in later versions, so always call it.
+ */
+struct xpi_sim_config {
+	/** An IOMMU is present and used by Xen (default 1). */
+	int iommu_present;
+	/** iommu=dom0-strict (default 0). */
+	int dom0_strict;
+	/** iommu=dom0-passthrough (default 0). */
+	int dom0_passthrough;
+	/** The largest IOMMU page order (default 18; at most 63). */
+	unsigned int max_order;
+	/** BFN width in bits (default 36, i.e. 48-bit bus addresses). */
+	unsigned int bfn_width;
+	/** Host machine frames (default 1 << 20, 4 GiB). */
+	uint64_t host_frames;
+	/** Frames owned by Xen, from MFN 0 (default 256); the scratch page follows. */
+	uint64_t xen_frames;
+	/** Frames given to the hardware domain at GFN == MFN (default 65536). */
+	uint64_t hwdom_frames;
+	/** Ops per hypercall segment before a continuation; 0: never (default 1024). */
+	unsigned int preempt_every;
+	/** 0 models a stock Xen without do_iommu_op: every call gives -ENOSYS. */
+	int hypercall_present;
+	/** Synchronous ioreq slots (vCPUs) per ioreq server (default 1). */
+	unsigned int ioreq_vcpus;
+};
+
+/** Fill @p cfg with the defaults listed in struct xpi_sim_config. */
+void xpi_sim_config_init(struct xpi_sim_config *cfg);
+
+/**
+ * Create a simulated host with its hardware domain.
+ * @param cfg settings; NULL means the defaults.
+ * @param out receives the new host.
+ * @return 0, -EINVAL for an inconsistent setting (no room for the hardware
+ * domain, max_order or bfn_width out of range, NULL out), -ENOMEM.
+ */
+int xpi_sim_new(const struct xpi_sim_config *cfg, struct xpi_sim **out);
+
+/** Free the host and everything in it.  NULL is allowed. */
+void xpi_sim_free(struct xpi_sim *sim);
+
+/** Backing of a guest's p2m. */
+enum xpi_sim_backing {
+	/** Contiguous MFNs, aligned to 2^max_order. */
+	XPI_SIM_BACKING_CONTIGUOUS = 0,
+	/** Every GFN on a frame not adjacent to its neighbour's. */
+	XPI_SIM_BACKING_SCATTERED = 1,
+};
+
+/** A guest's settings (see xpi_sim_domain_create()). */
+struct xpi_sim_domain_config {
+	/** GFNs 0..nr_pages-1 are populated at creation. */
+	uint64_t nr_pages;
+	enum xpi_sim_backing backing;
+	/** The guest has IOMMU-controlled hardware assigned. */
+	int has_iommu_hw;
+	/** If not XPI_DOMID_INVALID: this guest is the device model of target. */
+	uint16_t dm_target;
+};
+
+/**
+ * Create a guest.
+ * @return 0; -EINVAL for a domid of 0 or >= XPI_DOMID_FIRST_RESERVED, a NULL
+ * config or a dm_target that does not exist; -EEXIST if the domid is taken;
+ * -ENOMEM if the host has not enough free frames.
+ */
+int xpi_sim_domain_create(struct xpi_sim *sim, uint16_t domid,
+			  const struct xpi_sim_domain_config *cfg);
+
+/**
+ * Destroy a guest: its frames are released (those still referenced by IOMMU
+ * mappings are freed when the last reference goes), its ioreq servers go.
+ * @return 0, -ESRCH (no such guest), -EINVAL (domid 0).
+ */
+int xpi_sim_domain_destroy(struct xpi_sim *sim, uint16_t domid);
+
+/**
+ * Add an RMRR region [bfn, bfn + nr) for devices of @p domid.
+ * @return 0, -ESRCH, -EINVAL (nr 0 or the range wraps or leaves bfn_width).
+ */
+int xpi_sim_rmrr_add(struct xpi_sim *sim, uint16_t domid, uint64_t bfn,
+		     uint64_t nr);
+
+/**
+ * The MFN behind a domain's GFN.
+ * @return 0, -ESRCH (no domain), -ENOENT (GFN not populated), -EINVAL (NULL).
+ */
+int xpi_sim_p2m_lookup(struct xpi_sim *sim, uint16_t domid, uint64_t gfn,
+		       uint64_t *mfn);
+
+/**
+ * Give one of the domain's GFNs to Xen: the p2m entry then points at a
+ * Xen-owned frame (as a shared-info or grant-table frame does), which every
+ * map must refuse with -EPERM.
+ * @return 0, -ESRCH, -ENOENT (GFN not populated), -ENOMEM.
+ */
+int xpi_sim_p2m_set_xen_owned(struct xpi_sim *sim, uint16_t domid,
+			      uint64_t gfn);
+
+/**
+ * The guest balloons out @p gfn (XENMEM_decrease_reservation), with the
+ * effects described in docs/hypervisor-model.md, "Ballooning".
+ * @return 0, -ESRCH, -ENOENT (GFN not populated).
+ */
+int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
+
+/**
+ * The guest repopulates @p gfn (XENMEM_populate_physmap) with a new frame.
+ * @return 0, -ESRCH, -EEXIST (populated), -ENOMEM (no free frame),
+ * -EINVAL (gfn beyond the guest's p2m size).
+ */
+int xpi_sim_populate(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
+
+/**
+ * The domain pins its page @p gfn as a page table.
+ * @return 0, -ESRCH, -ENOENT, -EBUSY (the frame has a writable type
+ * reference, e.g. a writeable IOMMU mapping).
+ */
+int xpi_sim_pin_pagetable(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
+
+/** Undo xpi_sim_pin_pagetable(). @return 0, -ESRCH, -ENOENT, -EINVAL (not pinned). */
+int xpi_sim_unpin_pagetable(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
+
+/** What a frame looks like (see xpi_sim_frame_info()). */
+struct xpi_sim_frame_info {
+	/** General reference count (ownership counts one). */
+	uint32_t refs;
+	/** Writable type references. */
+	uint32_t writable_refs;
+	/** Owner domid, XPI_DOMID_INVALID when unowned. */
+	uint16_t owner;
+	/** 1 if on Xen's free list. */
+	uint8_t free;
+	/** 1 if owned by Xen (the scratch page included). */
+	uint8_t xen;
+	/** 1 if pinned as a page table. */
+	uint8_t pinned;
+	/** Number of M2B entries on the frame. */
+	uint32_t m2b_entries;
+};
+
+/** @return 0, -EINVAL (mfn beyond the host or NULL info). */
+int xpi_sim_frame_info(struct xpi_sim *sim, uint64_t mfn,
+		       struct xpi_sim_frame_info *info);
+
+/** The scratch page's MFN. */
+uint64_t xpi_sim_scratch_mfn(const struct xpi_sim *sim);
+
+/**
+ * What a domain's IOMMU translates @p bfn to.
+ * @param mfn receives the MFN of that page (not of the extent's start).
+ * @param flags receives IOMMU_OP_readable / IOMMU_OP_writeable and the
+ * extent's order in the page-order field; may be NULL.
+ * @return 0, -ESRCH, -ENOENT (no entry; the implicit 1:1 region of the
+ * hardware domain counts as an entry), -ENODEV (no IOMMU translation for
+ * this domain: no IOMMU, or dom0-passthrough).
+ */
+int xpi_sim_iommu_lookup(struct xpi_sim *sim, uint16_t domid, uint64_t bfn,
+			 uint64_t *mfn, unsigned int *flags);
+
+/** Number of explicit IOMMU extents a domain has (not its 1:1 region). */
+uint64_t xpi_sim_iommu_extents(struct xpi_sim *sim, uint16_t domid);
+
+/**
+ * The hypercall: do_iommu_op(ops, count) issued by domain @p caller.
+ * @return 0 when every op was processed (see each op's status), or, with no
+ * op touched: -ENOSYS (hypercall_present is 0), -EINVAL (count > INT32_MAX),
+ * -EFAULT (ops NULL with count > 0), -ESRCH (no such caller).
+ */
+long xpi_sim_iommu_op(struct xpi_sim *sim, uint16_t caller,
+		      struct pv_iommu_op *ops, unsigned int count);
+
+/**
+ * The IOMMU unit fails the next @p n IOMMU table updates with -EIO.
+ * @return 0, -EINVAL (NULL sim).
+ */
+int xpi_sim_inject_iommu_faults(struct xpi_sim *sim, unsigned int n);
+
+/**
+ * Grant @p gfn of @p granter to @p grantee.
+ * @param readonly the grantee may map it read-only only.
+ * @return a grant reference (>= 0), -ESRCH, -ENOENT (GFN not populated),
+ * -ENOSPC (grant table full).
+ */
+int xpi_sim_grant_create(struct xpi_sim *sim, uint16_t granter, uint64_t gfn,
+			 uint16_t grantee, int readonly);
+
+/**
+ * GNTTABOP_map_grant_ref for the device: with XPI_GNTMAP_device_map and
+ * XPI_GNTMAP_request_bfn_map, *dev_bus_addr is the (page-aligned) bus
+ * address to map the granted frame at in the caller's IOMMU, as map_page
+ * would; without request_bfn_map it receives the frame's machine address.
+ * @param handle receives the grant handle.
+ * @return a GNTST_* value (0 GNTST_okay; -1 general_error; -3 bad_gntref;
+ * -6 bad_dev_addr for a misaligned or unusable bus address; -7
+ * no_device_space for an occupied BFN; -8 permission_denied).
+ */
+int xpi_sim_grant_map(struct xpi_sim *sim, uint16_t caller, uint16_t granter,
+		      uint32_t ref, uint32_t flags, uint64_t *dev_bus_addr,
+		      uint32_t *handle);
+
+/**
+ * GNTTABOP_unmap_grant_ref: removes the IOMMU mapping (as unmap_page) if
+ * the map made one.
+ * @return a GNTST_* value (-4 bad_handle).
+ */
+int xpi_sim_grant_unmap(struct xpi_sim *sim, uint16_t caller, uint32_t handle);
+
+/**
+ * Create an ioreq server of guest @p domid, run by @p owner (the hardware
+ * domain or the guest's device-model domain).  Its buffered page and
+ * synchronous ioreq page are real 4 KiB pages in Xen's layout.
+ * @param id receives the ioservid.
+ * @return 0, -ESRCH, -EPERM (owner has no privilege), -ENOSPC (too many).
+ */
+int xpi_sim_ioreq_server_create(struct xpi_sim *sim, uint16_t owner,
+				uint16_t domid, uint16_t *id);
+
+/** @return 0, -ESRCH, -ENOENT (no such server). */
+int xpi_sim_ioreq_server_destroy(struct xpi_sim *sim, uint16_t domid,
+				 uint16_t id);
+
+/**
+ * The server's pages: @p buffered receives its buffered_iopage_t (4 KiB),
+ * @p sync its shared_iopage_t (ioreq_vcpus ioreq_t slots).  Either may be
+ * NULL.  The pages live until the server is destroyed.
+ * @return 0, -ESRCH, -ENOENT.
+ */
+int xpi_sim_ioreq_server_pages(struct xpi_sim *sim, uint16_t domid,
+			       uint16_t id, void **buffered, void **sync);
+
+/**
+ * A file descriptor (an eventfd, owned by the simulator) that becomes
+ * readable whenever the server's event channel is notified, as the
+ * xenevtchn descriptor does.  Read it to clear it.
+ * @return the descriptor (>= 0), -ESRCH, -ENOENT.
+ */
+int xpi_sim_ioreq_server_evtchn_fd(struct xpi_sim *sim, uint16_t domid,
+				   uint16_t id);
+
+/**
+ * The emulator notifies the server's event channel after completing a
+ * synchronous ioreq (state IORESP_READY): the simulator retires completed
+ * slots and delivers invalidates that were waiting.
+ * @return 0, -ESRCH, -ENOENT.
+ */
+int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid, uint16_t id);
+
+/**
+ * Raise the legacy synchronous flush-all invalidate (data ~0) on every
+ * ioreq server of @p domid.
+ * @return 0, -ESRCH, -EBUSY (a server has no free synchronous slot).
+ */
+int xpi_sim_ioreq_flush_all(struct xpi_sim *sim, uint16_t domid);
+
+/** Counters of one ioreq server. */
+struct xpi_sim_ioreq_stats {
+	uint64_t buffered_sent;	 /**< INVALIDATE entries written to the ring */
+	uint64_t sync_sent;	 /**< synchronous INVALIDATEs (BFN or flush-all) */
+	uint64_t waiting;	 /**< invalidates not yet delivered */
+	uint64_t notifications;	 /**< event channel notifications to the emulator */
+	uint64_t sync_completed; /**< synchronous ioreqs retired */
+};
+
+/** @return 0, -ESRCH, -ENOENT, -EINVAL (NULL stats). */
+int xpi_sim_ioreq_server_stats(struct xpi_sim *sim, uint16_t domid,
+			       uint16_t id, struct xpi_sim_ioreq_stats *stats);
+
+/** Host-wide counters. */
+struct xpi_sim_stats {
+	uint64_t hypercalls;	/**< do_iommu_op calls (not continuations) */
+	uint64_t continuations; /**< preemptions taken */
+	uint64_t ops;		/**< ops processed */
+	uint64_t iotlb_flushes; /**< flushes, hypercall and balloon */
+	uint64_t iommu_entries; /**< live explicit IOMMU extents, all domains */
+	uint64_t m2b_entries;	/**< live M2B entries */
+	uint64_t free_frames;	/**< frames on the free list */
+	uint64_t balloon_outs;	/**< xpi_sim_balloon_out() successes */
+	uint64_t swaps;		/**< BFNs pointed at the scratch page */
+};
+
+/** @return 0, -EINVAL (NULL). */
+int xpi_sim_stats(struct xpi_sim *sim, struct xpi_sim_stats *stats);
+
+/**
+ * Check every invariant: each frame's references equal what the IOMMU
+ * tables, M2B and ownership imply; no IOMMU entry reaches a freed frame
+ * except the scratch page; M2B and IOMMU tables agree; free frames have no
+ * reference.  Each violation is passed to @p report (which may be NULL).
+ * @return the number of violations (0: clean), or -EINVAL (NULL sim).
+ */
+long xpi_sim_audit(struct xpi_sim *sim,
+		   void (*report)(void *opaque, const char *violation),
+		   void *opaque);
+
+/** Bytes of simulator memory in use (for measuring cost per mapping). */
+size_t xpi_sim_memory_bytes(const struct xpi_sim *sim);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XENPVIOMMU_SIM_H */
