@@ -121,7 +121,7 @@ int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
  *   asked for and its device is missing;
  * -EOPNOTSUPP: the hypervisor has no do_iommu_op (it answered -ENOSYS):
  *   PV IOMMU is not supported on this host;
- * -ENOTSUP: the backend was not built in (xencall or kmod without the
+ * -EPROTONOSUPPORT: the backend was not built in (xencall without the
  *   Xen libraries);
  * -EACCES, -EPERM: the device could not be opened (permissions, or a
  *   restricted descriptor for xencall);
@@ -377,6 +377,7 @@ struct xpi_mapping {
 	uint16_t flags;	   /**< readable/writeable/swap_mfn or no_ref_cnt */
 	uint8_t order;	   /**< extent order */
 	uint8_t lookup;	   /**< 1: a lookup_foreign_page result */
+	uint8_t allocated; /**< 1: the BFN came from the handle's allocator */
 };
 
 /** Live mappings (extents) of the handle; 0 for NULL. */

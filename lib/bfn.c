@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The BFN allocator.  BFNs come from the handle's window: the shim's
+ * window with the kmod transport (unique across processes), otherwise a
+ * process-local one.  Single BFNs go through per-thread magazines of
+ * XPI_BFN_MAG_SIZE, refilled and drained in bulk under the handle's lock,
+ * in the manner of Linux's IOVA rcache; runs come from the bump pointer.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "private.h"
+
+static void mag_destructor(void *p);
+
+int xpi_bfn_init(struct xpi_bfn_alloc *a, uint64_t base, uint64_t count)
+{
+	a->base = base;
+	a->count = count;
+	a->next = 0;
+	a->stack = NULL;
+	a->nstack = a->capstack = 0;
+	a->reserved = 0;
+	a->mags = NULL;
+	a->key_ok = pthread_key_create(&a->key, mag_destructor) == 0;
+	return a->key_ok ? 0 : -EAGAIN;
+}
+
+void xpi_bfn_destroy(struct xpi_bfn_alloc *a)
+{
+	struct xpi_bfn_mag *m, *next;
+
+	if (a->key_ok)
+		pthread_key_delete(a->key);
+	a->key_ok = 0;
+	for (m = a->mags; m; m = next) {
+		next = m->next;
+		free(m);
+	}
+	a->mags = NULL;
+	free(a->stack);
+	a->stack = NULL;
+	a->nstack = a->capstack = 0;
+}
+
+static int stack_push(struct xpi_bfn_alloc *a, uint64_t bfn)
+{
+	if (a->nstack == a->capstack) {
+		size_t cap = a->capstack ? a->capstack * 2 : 256;
+		uint64_t *s = realloc(a->stack, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM; /* the BFN is lost, not reused */
+		a->stack = s;
+		a->capstack = cap;
+	}
+	a->stack[a->nstack++] = bfn;
+	return 0;
+}
+
+/* One BFN under the lock: the freed stack first, then the bump pointer. */
+static int take_locked(struct xpi_bfn_alloc *a, uint64_t *bfn)
+{
+	if (a->nstack) {
+		*bfn = a->stack[--a->nstack];
+		return 0;
+	}
+	if (a->next < a->count) {
+		*bfn = a->base + a->next++;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static void mag_destructor(void *p)
+{
+	struct xpi_bfn_mag *m = p, **link;
+	struct xpi_handle *h = m->h;
+
+	pthread_mutex_lock(&h->lock);
+	while (m->n)
+		stack_push(&h->bfn, m->bfn[--m->n]);
+	for (link = &h->bfn.mags; *link; link = &(*link)->next) {
+		if (*link == m) {
+			*link = m->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+	free(m);
+}
+
+static struct xpi_bfn_mag *mag_get(struct xpi_handle *h)
+{
+	struct xpi_bfn_mag *m;
+
+	if (!h->bfn.key_ok)
+		return NULL;
+	m = pthread_getspecific(h->bfn.key);
+	if (m)
+		return m;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->h = h;
+	if (pthread_setspecific(h->bfn.key, m)) {
+		free(m);
+		return NULL;
+	}
+	pthread_mutex_lock(&h->lock);
+	m->next = h->bfn.mags;
+	h->bfn.mags = m;
+	pthread_mutex_unlock(&h->lock);
+	return m;
+}
+
+static int alloc_slow(struct xpi_handle *h, struct xpi_bfn_mag *m,
+		      uint64_t *bfn)
+{
+	int rc;
+
+	pthread_mutex_lock(&h->lock);
+	rc = take_locked(&h->bfn, bfn);
+	/* Refill half a magazine so the next allocations stay lock-free. */
+	if (!rc && m) {
+		while (m->n < XPI_BFN_MAG_SIZE / 2 &&
+		       take_locked(&h->bfn, &m->bfn[m->n]) == 0)
+			m->n++;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+int xpi_bfn_alloc_one(struct xpi_handle *h, uint64_t *bfn)
+{
+	struct xpi_bfn_mag *m = h->bfn.key_ok ? pthread_getspecific(h->bfn.key)
+					      : NULL;
+
+	if (__builtin_expect(m && m->n, 1)) {
+		*bfn = m->bfn[--m->n];
+		return 0;
+	}
+	return alloc_slow(h, m ? m : mag_get(h), bfn);
+}
+
+int xpi_bfn_alloc_run(struct xpi_handle *h, uint64_t nr,
+		      unsigned int align_order, uint64_t phase, uint64_t *bfn)
+{
+	struct xpi_bfn_alloc *a = &h->bfn;
+	uint64_t mask = (UINT64_C(1) << align_order) - 1;
+	uint64_t first, skip;
+	int rc = -ENOSPC;
+
+	if (nr == 1)
+		return xpi_bfn_alloc_one(h, bfn);
+	pthread_mutex_lock(&h->lock);
+	first = a->base + a->next;
+	skip = ((phase & mask) - (first & mask)) & mask;
+	if (a->count - a->next >= skip && a->count - a->next - skip >= nr) {
+		/* Keep the skipped BFNs when there are few of them. */
+		if (skip <= 512)
+			for (uint64_t i = 0; i < skip; i++)
+				stack_push(a, first + i);
+		*bfn = first + skip;
+		a->next += skip + nr;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr)
+{
+	struct xpi_bfn_mag *m;
+
+	if (nr == 1 && h->bfn.key_ok) {
+		m = pthread_getspecific(h->bfn.key);
+		if (m && m->n < XPI_BFN_MAG_SIZE) {
+			m->bfn[m->n++] = bfn;
+			return;
+		}
+	} else {
+		m = NULL;
+	}
+	pthread_mutex_lock(&h->lock);
+	if (m) {
+		/* A full magazine: drain half of it to the shared stack. */
+		while (m->n > XPI_BFN_MAG_SIZE / 2)
+			stack_push(&h->bfn, m->bfn[--m->n]);
+		m->bfn[m->n++] = bfn;
+	} else if (bfn + nr == h->bfn.base + h->bfn.next) {
+		h->bfn.next -= nr; /* the run at the top: roll back */
+	} else {
+		for (uint64_t i = 0; i < nr; i++)
+			stack_push(&h->bfn, bfn + i);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+void xpi_bfn_reserve(struct xpi_handle *h, uint64_t bfn, uint64_t nr)
+{
+	pthread_mutex_lock(&h->lock);
+	h->bfn.reserved += nr;
+	h->stats.rmrr_skips++;
+	pthread_mutex_unlock(&h->lock);
+}
+
+int xpi_bfn_in_window(const struct xpi_handle *h, uint64_t bfn)
+{
+	return bfn >= h->bfn.base && bfn - h->bfn.base < h->bfn.count;
+}

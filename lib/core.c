@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Handle lifetime, transport choice, the hypercall path and counters.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#define DEFAULT_BFN_BASE (UINT64_C(1) << 32)
+#define DEFAULT_BFN_COUNT (UINT64_C(1) << 30)
+#define NR_HYPERCALLS 64 /* Xen's NR_hypercalls */
+#define MAX_RETRIES 1000
+
+XPI_EXPORT void xpi_options_init(struct xpi_options *opts)
+{
+	if (!opts)
+		return;
+	memset(opts, 0, sizeof(*opts));
+	opts->size = sizeof(*opts);
+	opts->backend = XPI_BACKEND_AUTO;
+	opts->hypercall = PV_IOMMU_HYPERCALL_DEFAULT;
+	opts->bfn_base = DEFAULT_BFN_BASE;
+	opts->bfn_count = DEFAULT_BFN_COUNT;
+	opts->max_batch_ops = XPI_BATCH_DEFAULT_MAX_OPS;
+	opts->sim = NULL;
+	opts->sim_caller = 0;
+}
+
+XPI_EXPORT const char *xpi_backend_name(enum xpi_backend backend)
+{
+	switch (backend) {
+	case XPI_BACKEND_AUTO:
+		return "auto";
+	case XPI_BACKEND_KMOD:
+		return "kmod";
+	case XPI_BACKEND_XENCALL:
+		return "xencall";
+	case XPI_BACKEND_SIM:
+		return "sim";
+	}
+	return "?";
+}
+
+XPI_EXPORT const char *xpi_strategy_name(enum xpi_strategy strategy)
+{
+	switch (strategy) {
+	case XPI_STRATEGY_MAP_FOREIGN:
+		return "map_foreign";
+	case XPI_STRATEGY_LOOKUP_FOREIGN:
+		return "lookup_foreign";
+	}
+	return "?";
+}
+
+/* XPI_BACKEND and XPI_HYPERCALL override the options when set. */
+static int apply_environment(struct xpi_handle *h, enum xpi_backend *backend)
+{
+	const char *env = getenv("XPI_BACKEND");
+
+	if (env && *env) {
+		if (!strcmp(env, "auto"))
+			*backend = XPI_BACKEND_AUTO;
+		else if (!strcmp(env, "kmod"))
+			*backend = XPI_BACKEND_KMOD;
+		else if (!strcmp(env, "xencall"))
+			*backend = XPI_BACKEND_XENCALL;
+		else if (!strcmp(env, "sim"))
+			*backend = XPI_BACKEND_SIM;
+		else {
+			xpi_err(h, -1,
+				"XPI_BACKEND=%s: expected auto, kmod, xencall or sim",
+				env);
+			return -EINVAL;
+		}
+	}
+	env = getenv("XPI_HYPERCALL");
+	if (env && *env) {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(env, &end, 0);
+		if (errno || *end || n >= NR_HYPERCALLS) {
+			xpi_err(h, -1,
+				"XPI_HYPERCALL=%s: expected a hypercall number below %d",
+				env, NR_HYPERCALLS);
+			return -EINVAL;
+		}
+		h->hypercall = (unsigned int)n;
+	}
+	return 0;
+}
+
+static int check_options(struct xpi_handle *h, const struct xpi_options *o)
+{
+	if (o->size > sizeof(*o) || o->size < sizeof(size_t)) {
+		xpi_err(h, -1,
+			"struct xpi_options of %zu bytes: this library knows %zu",
+			o->size, sizeof(*o));
+		return -EINVAL;
+	}
+	if (o->hypercall >= NR_HYPERCALLS) {
+		xpi_err(h, -1, "hypercall number %u: must be below %d",
+			o->hypercall, NR_HYPERCALLS);
+		return -EINVAL;
+	}
+	if (o->bfn_count == 0 || o->bfn_base + o->bfn_count < o->bfn_base ||
+	    o->bfn_base + o->bfn_count > (UINT64_C(1) << XPI_BFN_WIDTH)) {
+		xpi_err(h, -1,
+			"BFN window 0x%" PRIx64 "+0x%" PRIx64
+			" is empty or leaves 2^%d",
+			o->bfn_base, o->bfn_count, XPI_BFN_WIDTH);
+		return -EINVAL;
+	}
+	if (o->max_batch_ops == 0 ||
+	    o->max_batch_ops > XPI_BATCH_LIMIT_MAX_OPS) {
+		xpi_err(h, -1, "max_batch_ops %u: must be 1..%u",
+			o->max_batch_ops, XPI_BATCH_LIMIT_MAX_OPS);
+		return -EINVAL;
+	}
+	if ((unsigned int)o->backend > XPI_BACKEND_SIM) {
+		xpi_err(h, -1, "unknown backend %d", (int)o->backend);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int open_transport(struct xpi_handle *h, enum xpi_backend backend)
+{
+	int rc;
+
+	switch (backend) {
+	case XPI_BACKEND_SIM:
+		h->tops = &xpi_transport_sim;
+		return h->tops->open(h);
+	case XPI_BACKEND_KMOD:
+		h->tops = &xpi_transport_kmod;
+		return h->tops->open(h);
+	case XPI_BACKEND_XENCALL:
+		h->tops = &xpi_transport_xencall;
+		return h->tops->open(h);
+	case XPI_BACKEND_AUTO:
+		break;
+	}
+
+	/* auto: the shim, then privcmd; neither means this is no Xen host. */
+	if (access(XPI_SHIM_DEVICE, F_OK) == 0)
+		return open_transport(h, XPI_BACKEND_KMOD);
+	if (access(XPI_PRIVCMD_PATH, F_OK) == 0)
+		return open_transport(h, XPI_BACKEND_XENCALL);
+	rc = -ENOENT;
+	xpi_err(h, -1,
+		"no Xen PV IOMMU access here: neither " XPI_SHIM_DEVICE
+		" nor " XPI_PRIVCMD_PATH
+		" exists (not a Xen dom0?); the simulated hypervisor works"
+		" anywhere: XPI_BACKEND=sim or --backend sim");
+	h->tops = NULL;
+	return rc;
+}
+
+static void handle_free(struct xpi_handle *h)
+{
+	if (h->tops && h->tops->close)
+		h->tops->close(h);
+	xpi_tracker_destroy(&h->tracker);
+	xpi_bfn_destroy(&h->bfn);
+	pthread_mutex_destroy(&h->lock);
+	if (h->own_logger)
+		xpi_logger_destroy(h->logger);
+	free(h);
+}
+
+XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
+			   unsigned int flags, const struct xpi_options *opts)
+{
+	struct xpi_options defaults;
+	enum xpi_backend backend;
+	struct xpi_handle *h;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->logger = logger;
+	if (!logger) {
+		h->logger = xpi_stderr_logger_new();
+		if (!h->logger) {
+			free(h);
+			return -ENOMEM;
+		}
+		h->own_logger = 1;
+	}
+	if (pthread_mutex_init(&h->lock, NULL)) {
+		if (h->own_logger)
+			xpi_logger_destroy(h->logger);
+		free(h);
+		return -ENOMEM;
+	}
+	/* The allocator and tracker are valid (empty) before any failure. */
+	xpi_tracker_init(&h->tracker);
+	xpi_bfn_init(&h->bfn, DEFAULT_BFN_BASE, DEFAULT_BFN_COUNT);
+
+	if (!out) {
+		xpi_err(h, -1, "xpi_open: NULL handle pointer");
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (flags) {
+		xpi_err(h, -1, "xpi_open: unknown flags 0x%x", flags);
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (!opts) {
+		xpi_options_init(&defaults);
+		opts = &defaults;
+	}
+	rc = check_options(h, opts);
+	if (rc)
+		goto fail;
+	h->hypercall = opts->hypercall;
+	h->max_batch_ops = opts->max_batch_ops;
+	h->bfn_base = opts->bfn_base;
+	h->bfn_count = opts->bfn_count;
+	h->sim = opts->sim;
+	h->sim_caller = opts->sim_caller;
+	backend = opts->backend;
+	rc = apply_environment(h, &backend);
+	if (rc)
+		goto fail;
+
+	rc = open_transport(h, backend);
+	if (rc)
+		goto fail;
+	xpi_bfn_destroy(&h->bfn);
+	rc = xpi_bfn_init(&h->bfn, h->bfn_base, h->bfn_count);
+	if (rc) {
+		xpi_err(h, -1, "BFN window 0x%" PRIx64 "+0x%" PRIx64
+			" is unusable", h->bfn_base, h->bfn_count);
+		goto fail;
+	}
+	rc = xpi_caps_probe(h);
+	if (rc)
+		goto fail;
+	xpi_dbg(h, "opened: backend %s, hypercall %u, caps 0x%x, strategy %s",
+		h->tops->name, h->hypercall, h->caps.raw_flags,
+		xpi_strategy_name(h->caps.strategy));
+	*out = h;
+	return 0;
+
+fail:
+	handle_free(h);
+	return rc;
+}
+
+XPI_EXPORT int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
+			unsigned int flags)
+{
+	return xpi_open_ex(out, logger, flags, NULL);
+}
+
+XPI_EXPORT int xpi_close(xpi_handle *h)
+{
+	int rc;
+
+	if (!h)
+		return 0;
+	rc = xpi_unmap_all(h);
+	handle_free(h);
+	return rc;
+}
+
+XPI_EXPORT enum xpi_backend xpi_get_backend(const xpi_handle *h)
+{
+	return h && h->tops ? h->tops->backend : XPI_BACKEND_AUTO;
+}
+
+XPI_EXPORT int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps)
+{
+	if (!h || !caps)
+		return -EINVAL;
+	*caps = h->caps;
+	return 0;
+}
+
+XPI_EXPORT int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base,
+				  uint64_t *count)
+{
+	if (!h || !base || !count)
+		return -EINVAL;
+	*base = h->bfn.base;
+	*count = h->bfn.count;
+	return 0;
+}
+
+XPI_EXPORT int xpi_get_stats(xpi_handle *h, struct xpi_stats *stats)
+{
+	if (!h || !stats)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	*stats = h->stats;
+	pthread_mutex_unlock(&h->lock);
+	if (h->tops->iotlb_flushes)
+		stats->iotlb_flushes = h->tops->iotlb_flushes(h);
+	return 0;
+}
+
+int xpi_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
+		  unsigned int count)
+{
+	unsigned int retries = 0, calls = 0;
+	int rc = 0;
+
+	while (count) {
+		unsigned int done = 0;
+
+		rc = h->tops->hypercall(h, ops, count, &done);
+		calls++;
+		if (rc == -EINTR || rc == -EAGAIN) {
+			if (done > count)
+				done = count;
+			ops += done;
+			count -= done;
+			if (++retries > MAX_RETRIES) {
+				xpi_err(h, -rc,
+					"do_iommu_op: gave up after %u retries",
+					MAX_RETRIES);
+				break;
+			}
+			continue;
+		}
+		break;
+	}
+	pthread_mutex_lock(&h->lock);
+	h->stats.hypercalls += calls;
+	h->stats.retries += retries;
+	pthread_mutex_unlock(&h->lock);
+	if (rc == -ENOSYS) {
+		xpi_err(h, -1,
+			"the hypervisor has no do_iommu_op (hypercall %u):"
+			" PV IOMMU is not supported on this host",
+			h->hypercall);
+		return -EOPNOTSUPP;
+	}
+	if (rc && rc != -EINTR && rc != -EAGAIN)
+		xpi_err(h, -rc, "do_iommu_op through %s failed", h->tops->name);
+	return rc;
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Mapping calls built on the batch: own ranges (map_page/unmap_page),
+ * guest pages for an ioreq server through the strategy chosen at open
+ * (map_foreign_page at BFNs from the allocator, or lookup_foreign_page),
+ * and unmapping everything at close.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "private.h"
+
+#define MAP_RW (IOMMU_OP_readable | IOMMU_OP_writeable)
+#define MAX_BFN_TRIES 64
+
+static int check_range(struct xpi_handle *h, const char *fn, uint64_t bfn,
+		       uint64_t gfn, uint64_t nr)
+{
+	if (nr == 0 || bfn + nr < bfn || gfn + nr < gfn ||
+	    bfn + nr > (UINT64_C(1) << XPI_BFN_WIDTH)) {
+		xpi_err(h, -1,
+			"%s: bad range bfn 0x%" PRIx64 " gfn 0x%" PRIx64
+			" nr %" PRIu64,
+			fn, bfn, gfn, nr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+XPI_EXPORT int xpi_map_range(xpi_handle *h, uint64_t bfn, uint64_t gfn,
+			     uint64_t nr, unsigned int flags)
+{
+	struct xpi_batch *b;
+	long rc;
+
+	if (!h)
+		return -EINVAL;
+	rc = check_range(h, "xpi_map_range", bfn, gfn, nr);
+	if (rc)
+		return (int)rc;
+	if ((flags & ~(MAP_RW | IOMMU_MAP_OP_no_ref_cnt)) || !(flags & MAP_RW)) {
+		xpi_err(h, -1, "xpi_map_range: bad flags 0x%x", flags);
+		return -EINVAL;
+	}
+	rc = xpi_batch_new(h, &b);
+	if (rc)
+		return (int)rc;
+	xpi_batch_set_policy(b, XPI_BATCH_ALL_OR_NOTHING);
+	for (uint64_t i = 0; i < nr && rc >= 0; i++)
+		rc = xpi_batch_add_map(b, bfn + i, gfn + i, 0, flags);
+	if (rc >= 0)
+		rc = xpi_batch_submit(b);
+	xpi_batch_free(b);
+	return rc < 0 ? (int)rc : 0;
+}
+
+XPI_EXPORT int xpi_map_identity(xpi_handle *h, uint64_t gfn, uint64_t nr,
+				unsigned int flags)
+{
+	return xpi_map_range(h, gfn, gfn, nr, flags);
+}
+
+XPI_EXPORT int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr)
+{
+	struct xpi_batch *b;
+	struct xpi_mapping m;
+	uint64_t p;
+	long rc;
+
+	if (!h)
+		return -EINVAL;
+	rc = check_range(h, "xpi_unmap_range", bfn, 0, nr);
+	if (rc)
+		return (int)rc;
+	rc = xpi_batch_new(h, &b);
+	if (rc)
+		return (int)rc;
+	/* Every extent in the range must be an own mapping wholly inside. */
+	pthread_mutex_lock(&h->lock);
+	for (p = bfn; p < bfn + nr && rc >= 0; p += UINT64_C(1) << m.order) {
+		if (xpi_tracker_find(&h->tracker, p, &m) || m.bfn != p ||
+		    m.domid != XPI_DOMID_SELF ||
+		    p + (UINT64_C(1) << m.order) > bfn + nr) {
+			xpi_err(h, -1,
+				"xpi_unmap_range: BFN 0x%" PRIx64
+				" is not the start of an own mapping inside"
+				" the range",
+				p);
+			rc = -ENOENT;
+			break;
+		}
+		rc = xpi_batch_add_unmap(b, p, m.order);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (rc >= 0)
+		rc = xpi_batch_submit(b);
+	if (rc >= 0)
+		for (size_t i = 0; i < xpi_batch_count(b); i++)
+			if (xpi_batch_status(b, i)) {
+				rc = xpi_batch_status(b, i);
+				break;
+			}
+	xpi_batch_free(b);
+	return rc < 0 ? (int)rc : 0;
+}
+
+/* lookup_foreign_page for every GFN: Xen picks the BFNs. */
+static long foreign_lookup(struct xpi_handle *h, uint16_t domid,
+			   uint16_t ioserver, const uint64_t *gfns, size_t n,
+			   uint64_t *bfns, int *status)
+{
+	struct xpi_batch *b;
+	long rc, mapped = 0;
+
+	rc = xpi_batch_new(h, &b);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && rc >= 0; i++)
+		rc = xpi_batch_add_lookup_foreign(b, domid, gfns[i], ioserver);
+	if (rc >= 0)
+		rc = xpi_batch_submit(b);
+	if (rc >= 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct pv_iommu_op op;
+			int st = xpi_batch_status(b, i);
+
+			xpi_batch_get_op(b, i, &op);
+			bfns[i] = st ? UINT64_MAX : op.u.lookup_foreign_page.bfn;
+			if (status)
+				status[i] = st;
+			mapped += !st;
+		}
+	}
+	xpi_batch_free(b);
+	return rc < 0 ? rc : mapped;
+}
+
+/* The order to align a run of len pages to (as far as it can be used). */
+static unsigned int run_align(uint64_t len, unsigned int max_order)
+{
+	unsigned int o = 0;
+
+	while (o < max_order && (UINT64_C(2) << o) <= len)
+		o++;
+	return o;
+}
+
+/* map_foreign_page at allocated BFNs, retrying BFNs that conflict. */
+static long foreign_map(struct xpi_handle *h, uint16_t domid,
+			uint16_t ioserver, const uint64_t *gfns, size_t n,
+			unsigned int flags, uint64_t *bfns, int *status)
+{
+	size_t *todo = malloc(n * sizeof(*todo));
+	size_t ntodo = n;
+	long mapped = 0, rc = 0;
+
+	if (!todo)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		todo[i] = i;
+		bfns[i] = UINT64_MAX;
+		if (status)
+			status[i] = -EAGAIN;
+	}
+	for (unsigned int tries = 0; ntodo && tries < MAX_BFN_TRIES; tries++) {
+		struct xpi_batch *b;
+		size_t next = 0;
+
+		rc = xpi_batch_new(h, &b);
+		if (rc)
+			break;
+		/* BFNs: one run per run of consecutive GFNs, with the GFNs'
+		 * alignment, so that the batch can coalesce superpages. */
+		for (size_t k = 0; k < ntodo && rc >= 0;) {
+			size_t len = 1;
+			uint64_t first;
+
+			while (k + len < ntodo &&
+			       todo[k + len] == todo[k] + len &&
+			       gfns[todo[k + len]] == gfns[todo[k]] + len)
+				len++;
+			rc = xpi_bfn_alloc_run(
+				h, len, run_align(len, h->caps.max_order),
+				gfns[todo[k]], &first);
+			if (rc) {
+				xpi_err(h, ENOSPC,
+					"foreign map: the BFN window is full");
+				break;
+			}
+			for (size_t j = 0; j < len && rc >= 0; j++) {
+				bfns[todo[k + j]] = first + j;
+				rc = xpi_batch_add_map_foreign(
+					b, first + j, domid, gfns[todo[k + j]],
+					ioserver, 0, flags);
+			}
+			k += len;
+		}
+		if (rc >= 0)
+			rc = xpi_batch_submit(b);
+		if (rc < 0) {
+			/* Nothing of this round was sent: give the BFNs back. */
+			for (size_t k = 0; k < ntodo; k++)
+				if (bfns[todo[k]] != UINT64_MAX &&
+				    xpi_batch_status(b, k) != 0) {
+					xpi_bfn_free(h, bfns[todo[k]], 1);
+					bfns[todo[k]] = UINT64_MAX;
+				}
+			xpi_batch_free(b);
+			break;
+		}
+		for (size_t k = 0; k < ntodo; k++) {
+			size_t i = todo[k];
+			int st = xpi_batch_status(b, k);
+
+			if (status)
+				status[i] = st;
+			if (!st) {
+				mapped++;
+				continue;
+			}
+			if (st == -EACCES || st == -EEXIST) {
+				/* RMRR or someone else's BFN: never use it
+				 * again, take another. */
+				xpi_bfn_reserve(h, bfns[i], 1);
+				todo[next++] = i;
+			} else {
+				xpi_bfn_free(h, bfns[i], 1);
+			}
+			bfns[i] = UINT64_MAX;
+		}
+		ntodo = next;
+		xpi_batch_free(b);
+	}
+	free(todo);
+	return rc < 0 ? rc : mapped;
+}
+
+XPI_EXPORT long xpi_foreign_map(xpi_handle *h, uint16_t domid,
+				uint16_t ioserver, const uint64_t *gfns,
+				size_t n, unsigned int flags, uint64_t *bfns,
+				int *status)
+{
+	if (!h)
+		return -EINVAL;
+	if (!gfns || !bfns || n == 0 || domid >= XPI_DOMID_FIRST_RESERVED ||
+	    (flags & ~(MAP_RW | IOMMUOP_swap_mfn)) || !(flags & MAP_RW)) {
+		xpi_err(h, -1,
+			"xpi_foreign_map: bad arguments (domid %u, n %zu,"
+			" flags 0x%x)",
+			domid, n, flags);
+		return -EINVAL;
+	}
+	if (h->caps.strategy == XPI_STRATEGY_LOOKUP_FOREIGN)
+		return foreign_lookup(h, domid, ioserver, gfns, n, bfns,
+				      status);
+	return foreign_map(h, domid, ioserver, gfns, n, flags, bfns, status);
+}
+
+/* Unmap the extents in m[0..n) (tracker records); frees allocated BFNs. */
+static long unmap_records(struct xpi_handle *h, const struct xpi_mapping *m,
+			  size_t n, int *st)
+{
+	struct xpi_batch *b;
+	long rc;
+
+	rc = xpi_batch_new(h, &b);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (m[i].domid == XPI_DOMID_SELF)
+			rc = xpi_batch_add_unmap(b, m[i].bfn, m[i].order);
+		else
+			rc = xpi_batch_add_unmap_foreign(b, m[i].bfn,
+							 m[i].ioserver,
+							 m[i].order);
+	}
+	if (rc >= 0)
+		rc = xpi_batch_submit(b);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		st[i] = xpi_batch_status(b, i);
+		if (!st[i] && m[i].allocated)
+			xpi_bfn_free(h, m[i].bfn, UINT64_C(1) << m[i].order);
+	}
+	xpi_batch_free(b);
+	return rc;
+}
+
+XPI_EXPORT long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns,
+				  size_t n, int *status)
+{
+	struct xpi_mapping *m;
+	size_t *which, nm = 0;
+	int *st;
+	long rc, done = 0;
+
+	if (!h || !bfns || n == 0) {
+		if (h)
+			xpi_err(h, -1, "xpi_foreign_unmap: NULL BFNs or n 0");
+		return -EINVAL;
+	}
+	m = malloc(n * sizeof(*m));
+	which = malloc(n * sizeof(*which));
+	st = malloc(n * sizeof(*st));
+	if (!m || !which || !st) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct xpi_mapping f;
+
+		which[i] = SIZE_MAX;
+		if (xpi_tracker_find(&h->tracker, bfns[i], &f) ||
+		    f.domid == XPI_DOMID_SELF)
+			continue;
+		/* Several BFNs of one extent end it once. */
+		if (nm && m[nm - 1].bfn == f.bfn) {
+			which[i] = nm - 1;
+			continue;
+		}
+		m[nm] = f;
+		which[i] = nm++;
+	}
+	pthread_mutex_unlock(&h->lock);
+	rc = nm ? unmap_records(h, m, nm, st) : 0;
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int s = which[i] == SIZE_MAX ? -ENOENT : st[which[i]];
+
+		if (status)
+			status[i] = s;
+		done += !s;
+	}
+	rc = done;
+out:
+	free(m);
+	free(which);
+	free(st);
+	return rc;
+}
+
+struct collect_ctx {
+	struct xpi_mapping *m;
+	size_t n, cap;
+};
+
+static int collect_cb(void *opaque, const struct xpi_mapping *m)
+{
+	struct collect_ctx *c = opaque;
+
+	if (c->n == c->cap)
+		return -ENOMEM;
+	c->m[c->n++] = *m;
+	return 0;
+}
+
+int xpi_unmap_all(struct xpi_handle *h)
+{
+	struct collect_ctx c = { 0 };
+	int *st = NULL;
+	long rc;
+	int first = 0;
+
+	pthread_mutex_lock(&h->lock);
+	c.cap = (size_t)h->tracker.map.extents;
+	c.m = c.cap ? malloc(c.cap * sizeof(*c.m)) : NULL;
+	rc = c.cap && !c.m ? -ENOMEM
+			   : xpi_tracker_walk(&h->tracker, collect_cb, &c);
+	pthread_mutex_unlock(&h->lock);
+	if (!rc && c.n) {
+		st = malloc(c.n * sizeof(*st));
+		rc = st ? unmap_records(h, c.m, c.n, st) : -ENOMEM;
+		for (size_t i = 0; rc >= 0 && i < c.n; i++)
+			if (st[i] && !first)
+				first = st[i];
+		if (rc >= 0 && first)
+			rc = first;
+	}
+	if (rc < 0)
+		xpi_err(h, (int)-rc,
+			"close: could not unmap every live mapping (%zu)",
+			c.n);
+	free(st);
+	free(c.m);
+	return rc < 0 ? (int)rc : 0;
+}

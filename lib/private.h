@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The library's insides: the handle, the transport slot, the tracker and
+ * the BFN allocator.  Not installed.
+ */
+#ifndef XPI_PRIVATE_H
+#define XPI_PRIVATE_H
+
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include <xenpviommu.h>
+#include <xenpviommu/shim.h>
+#include <xenpviommu/sim.h>
+
+#include "log.h"
+#include "radix.h"
+
+#ifndef XPI_EXPORT
+#define XPI_EXPORT __attribute__((visibility("default")))
+#endif
+
+#define XPI_PRIVCMD_PATH "/dev/xen/privcmd"
+
+#define XPI_BFN_WIDTH 52 /* the tracker's key width; BFNs are below 2^52 */
+
+struct xpi_handle;
+
+/*
+ * A transport: how ops reach do_iommu_op.  Chosen at open; the simulator
+ * plugs into the same slot as the real kernel paths.
+ */
+struct xpi_transport_ops {
+	const char *name;
+	enum xpi_backend backend;
+	/*
+	 * Open: set h->tdata; log one line and return a negative errno on
+	 * failure (-ENOENT when the device is absent).  May set
+	 * h->bfn_base/h->bfn_count (the shim's window).
+	 */
+	int (*open)(struct xpi_handle *h);
+	/*
+	 * Issue do_iommu_op on ops[0..count).  Returns 0 when all count
+	 * ops were processed, or a negative errno; *done receives the ops
+	 * processed before an -EINTR/-EAGAIN (which the caller retries on
+	 * the rest), 0 otherwise.  -ENOSYS: no do_iommu_op.
+	 */
+	int (*hypercall)(struct xpi_handle *h, struct pv_iommu_op *ops,
+			 unsigned int count, unsigned int *done);
+	void (*close)(struct xpi_handle *h);
+	/* IOTLB flushes so far, or NULL when the transport cannot know. */
+	uint64_t (*iotlb_flushes)(struct xpi_handle *h);
+};
+
+extern const struct xpi_transport_ops xpi_transport_sim;
+extern const struct xpi_transport_ops xpi_transport_kmod;
+extern const struct xpi_transport_ops xpi_transport_xencall;
+
+/*
+ * The tracker: BFN -> what was mapped there, one radix extent per mapping.
+ * The 56-bit value packs gfn (40 bits), flags (3 bits), lookup (1 bit) and
+ * an index (12 bits) into a small table of (domid, ioserver) pairs, so a
+ * densely mapped page costs about 8 bytes.
+ */
+#define XPI_TRACK_GFN_BITS 40
+#define XPI_TRACK_ATTR_MAX 2048
+
+struct xpi_tracker {
+	struct xpi_radix map;
+	uint32_t attr[XPI_TRACK_ATTR_MAX]; /* domid << 16 | ioserver */
+	unsigned int nattr;
+};
+
+/*
+ * BFN allocator over [base, base + count): a bump pointer, a stack of
+ * freed BFNs, and per-thread magazines (as Linux's IOVA rcache) so that
+ * allocating and freeing single BFNs rarely takes the handle's lock.
+ */
+#define XPI_BFN_MAG_SIZE 64
+
+struct xpi_bfn_mag {
+	struct xpi_handle *h;
+	struct xpi_bfn_mag *next; /* all magazines of the handle */
+	unsigned int n;
+	uint64_t bfn[XPI_BFN_MAG_SIZE];
+};
+
+struct xpi_bfn_alloc {
+	uint64_t base, count;
+	uint64_t next;		/* bump pointer, relative to base */
+	uint64_t *stack;	/* freed single BFNs */
+	size_t nstack, capstack;
+	uint64_t reserved;	/* BFNs given up for good (RMRR conflicts) */
+	pthread_key_t key;
+	int key_ok;
+	struct xpi_bfn_mag *mags;
+};
+
+struct xpi_handle {
+	struct xentoollog_logger *logger;
+	int own_logger;
+	const struct xpi_transport_ops *tops;
+	void *tdata;
+	unsigned int hypercall;
+	unsigned int max_batch_ops;
+	struct xpi_caps caps;
+	uint64_t bfn_base, bfn_count;
+
+	/* sim transport */
+	struct xpi_sim *sim;
+	int own_sim;
+	uint16_t sim_caller;
+	unsigned int sim_eintr_every; /* tests: -EINTR every Nth call */
+	unsigned int sim_eintr_calls;
+
+	pthread_mutex_t lock; /* tracker, allocator, stats */
+	struct xpi_tracker tracker;
+	struct xpi_bfn_alloc bfn;
+	struct xpi_stats stats;
+};
+
+#define xpi_log(h, level, err, ...)                                            \
+	xpi_logf((h)->logger, (level), (err), __VA_ARGS__)
+#define xpi_err(h, err, ...) xpi_log(h, XTL_ERROR, (err), __VA_ARGS__)
+#define xpi_warn(h, err, ...) xpi_log(h, XTL_WARN, (err), __VA_ARGS__)
+#define xpi_dbg(h, ...) xpi_log(h, XTL_DEBUG, -1, __VA_ARGS__)
+
+/*
+ * Send ops through the transport, retrying EINTR/EAGAIN, counting stats.
+ * Returns 0 or the transport's negative errno (-EOPNOTSUPP for -ENOSYS).
+ * Does not take h->lock.
+ */
+int xpi_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
+		  unsigned int count);
+
+/* Tracker (h->lock held by the caller). */
+int xpi_tracker_init(struct xpi_tracker *t);
+void xpi_tracker_destroy(struct xpi_tracker *t);
+int xpi_tracker_add(struct xpi_tracker *t, const struct xpi_mapping *m);
+int xpi_tracker_find(const struct xpi_tracker *t, uint64_t bfn,
+		     struct xpi_mapping *m);
+int xpi_tracker_remove(struct xpi_tracker *t, uint64_t bfn,
+		       struct xpi_mapping *m);
+/* 1 if no BFN of [bfn, bfn + 2^order) is tracked. */
+int xpi_tracker_range_free(const struct xpi_tracker *t, uint64_t bfn,
+			   unsigned int order);
+int xpi_tracker_walk(const struct xpi_tracker *t,
+		     int (*fn)(void *opaque, const struct xpi_mapping *m),
+		     void *opaque);
+/* A mapping record from a successful op (for tracker_add). */
+void xpi_mapping_from_op(const struct pv_iommu_op *op, struct xpi_mapping *m);
+
+/* BFN allocator (takes h->lock itself). */
+int xpi_bfn_init(struct xpi_bfn_alloc *a, uint64_t base, uint64_t count);
+void xpi_bfn_destroy(struct xpi_bfn_alloc *a);
+/* Allocate one BFN: 0 and *bfn, or -ENOSPC. */
+int xpi_bfn_alloc_one(struct xpi_handle *h, uint64_t *bfn);
+/*
+ * Allocate nr contiguous BFNs whose first is congruent to phase modulo
+ * 2^align_order (so a GFN run keeps its superpage alignment): 0 and *bfn,
+ * or -ENOSPC.
+ */
+int xpi_bfn_alloc_run(struct xpi_handle *h, uint64_t nr,
+		      unsigned int align_order, uint64_t phase, uint64_t *bfn);
+/* Give back [bfn, bfn + nr). */
+void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr);
+/* Never hand [bfn, bfn + nr) out again (an RMRR conflict). */
+void xpi_bfn_reserve(struct xpi_handle *h, uint64_t bfn, uint64_t nr);
+/* 1 if bfn lies in the allocator's window. */
+int xpi_bfn_in_window(const struct xpi_handle *h, uint64_t bfn);
+
+/* Probe query_caps and fill h->caps (caps.c). */
+int xpi_caps_probe(struct xpi_handle *h);
+
+/* Unmap every live mapping of the handle (close). */
+int xpi_unmap_all(struct xpi_handle *h);
+
+#endif /* XPI_PRIVATE_H */

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers shared by the Check suites. */
+#ifndef XPI_TEST_COMMON_H
+#define XPI_TEST_COMMON_H
+
+#include <check.h>
+#include <xenpviommu.h>
+#include <xenpviommu/sim.h>
+
+#include "lib/log.h"
+
+/*
+ * A logger for tests: any message at XTL_ERROR or above fails the test
+ * unless xt_expect_error() announced it (by a substring).  Messages are
+ * counted; xt_log_count() says how many of a level or above were seen.
+ */
+struct xentoollog_logger *xt_logger(void);
+void xt_expect_error(const char *substring);
+unsigned int xt_log_count(xentoollog_level min);
+/* Whether a logged message contained substring. */
+int xt_log_seen(const char *substring);
+void xt_log_reset(void);
+
+/* Fail the test, listing the violations, if the auditor finds any. */
+void xt_audit_clean(struct xpi_sim *sim);
+
+/* Run a suite; returns the process exit status. */
+int xt_run(Suite *s);
+
+#endif
