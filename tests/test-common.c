@@ -106,3 +106,44 @@ int xt_run(Suite *s)
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+struct xpi_sim *xt_sim_new(const struct xpi_sim_config *cfg)
+{
+	struct xpi_sim_config c;
+	struct xpi_sim *sim = NULL;
+
+	if (!cfg) {
+		xpi_sim_config_init(&c);
+		c.host_frames = UINT64_C(1) << 18;
+		c.hwdom_frames = 16384;
+		cfg = &c;
+	}
+	ck_assert_int_eq(xpi_sim_new(cfg, &sim), 0);
+	return sim;
+}
+
+void xt_guest(struct xpi_sim *sim, uint16_t domid, uint64_t nr,
+	      enum xpi_sim_backing backing)
+{
+	struct xpi_sim_domain_config dc = {
+		.nr_pages = nr,
+		.backing = backing,
+		.has_iommu_hw = 1,
+		.dm_target = XPI_DOMID_INVALID,
+	};
+
+	ck_assert_int_eq(xpi_sim_domain_create(sim, domid, &dc), 0);
+}
+
+xpi_handle *xt_open(struct xpi_sim *sim, uint16_t caller)
+{
+	struct xpi_options o;
+	xpi_handle *h = NULL;
+
+	xpi_options_init(&o);
+	o.backend = XPI_BACKEND_SIM;
+	o.sim = sim;
+	o.sim_caller = caller;
+	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
+	return h;
+}

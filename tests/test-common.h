@@ -27,4 +27,11 @@ void xt_audit_clean(struct xpi_sim *sim);
 /* Run a suite; returns the process exit status. */
 int xt_run(Suite *s);
 
+/* A simulated host with a small default config (2^18 frames), or cfg. */
+struct xpi_sim *xt_sim_new(const struct xpi_sim_config *cfg);
+/* Add guest domid with nr pages (contiguous or scattered), IOMMU hw. */
+void xt_guest(struct xpi_sim *sim, uint16_t domid, uint64_t nr,
+	      enum xpi_sim_backing backing);
+/* Open the library on sim as caller, with the test logger. */
+xpi_handle *xt_open(struct xpi_sim *sim, uint16_t caller);
 #endif

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The batching builder: appending, statuses, chunking, coalescing, policies. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "lib/private.h"
+#include "test-common.h"
+
+#define RW (IOMMU_OP_readable | IOMMU_OP_writeable)
+#define HIGH (UINT64_C(1) << 24) /* a BFN above the hardware domain's 1:1 */
+
+static struct xpi_sim *sim;
+static xpi_handle *h;
+static struct xpi_batch *b;
+
+static void setup(void)
+{
+	xt_log_reset();
+	sim = xt_sim_new(NULL);
+	h = xt_open(sim, 0);
+	ck_assert_int_eq(xpi_batch_new(h, &b), 0);
+}
+
+static void teardown(void)
+{
+	xpi_batch_free(b);
+	ck_assert_int_eq(xpi_close(h), 0);
+	xt_audit_clean(sim);
+	xpi_sim_free(sim);
+}
+
+static struct xpi_stats stats(void)
+{
+	struct xpi_stats st;
+
+	ck_assert_int_eq(xpi_get_stats(h, &st), 0);
+	return st;
+}
+
+START_TEST(append_returns_indices)
+{
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 100, 0, RW), 0);
+	ck_assert_int_eq(xpi_batch_add_unmap(b, HIGH, 0), 1);
+	ck_assert_int_eq(xpi_batch_add_map_foreign(b, HIGH, 1, 0, 0, 0, RW), 2);
+	ck_assert_int_eq(xpi_batch_add_lookup_foreign(b, 1, 0, 0), 3);
+	ck_assert_int_eq(xpi_batch_add_unmap_foreign(b, HIGH, 0, 0), 4);
+	ck_assert_uint_eq(xpi_batch_count(b), 5);
+	ck_assert_int_eq(xpi_batch_status(b, 0), -EAGAIN);
+	xpi_batch_reset(b);
+	ck_assert_uint_eq(xpi_batch_count(b), 0);
+}
+END_TEST
+
+START_TEST(append_bad_input)
+{
+	xt_expect_error("batch:");
+	/* every add function with a NULL batch */
+	ck_assert_int_eq(xpi_batch_add_map(NULL, HIGH, 1, 0, RW), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_unmap(NULL, HIGH, 0), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map_foreign(NULL, HIGH, 1, 0, 0, 0, RW),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_lookup_foreign(NULL, 1, 0, 0), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_unmap_foreign(NULL, HIGH, 0, 0),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_op(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_op(b, NULL), -EINVAL);
+	/* reserved flags, order bits in flags, no access */
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1, 0, RW | 0x8), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1, 0, RW | 1u << 10),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1, 0, 0), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1, 0,
+					   IOMMU_MAP_OP_no_ref_cnt),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map_foreign(b, HIGH, 1, 0, 0, 0,
+						   RW | IOMMU_MAP_OP_no_ref_cnt
+							   << 1),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map_foreign(b, HIGH, 1, 0, 0, 0, 0),
+			 -EINVAL);
+	/* misaligned and oversize orders */
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 1, 0, 9, RW), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1, 9, RW), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map(b, 0, 0, 64, RW), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_unmap(b, HIGH + 1, 9), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_unmap(b, 0, 64), -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_map_foreign(b, HIGH, 1, 1, 0, 1, RW),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_unmap_foreign(b, HIGH + 2, 0, 2),
+			 -EINVAL);
+	/* reserved domids */
+	ck_assert_int_eq(xpi_batch_add_map_foreign(b, HIGH, XPI_DOMID_SELF, 0,
+						   0, 0, RW),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_add_lookup_foreign(b, 0x7FF4, 0, 0),
+			 -EINVAL);
+	ck_assert_uint_eq(xpi_batch_count(b), 0);
+	/* settings */
+	ck_assert_int_eq(xpi_batch_set_max_ops(b, 0), -EINVAL);
+	ck_assert_int_eq(xpi_batch_set_max_ops(b, XPI_BATCH_LIMIT_MAX_OPS + 1),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_set_max_ops(NULL, 4), -EINVAL);
+	ck_assert_int_eq(xpi_batch_set_policy(b, (enum xpi_batch_policy)7),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_set_policy(NULL, XPI_BATCH_INDEPENDENT),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_batch_set_coalesce(NULL, 1), -EINVAL);
+	ck_assert_int_eq(xpi_batch_new(NULL, &b), -EINVAL);
+	ck_assert_int_eq(xpi_batch_new(h, NULL), -EINVAL);
+	ck_assert_int_eq(xpi_batch_submit(NULL), -EINVAL);
+	ck_assert_int_eq(xpi_batch_status(NULL, 0), -EINVAL);
+	ck_assert_int_eq(xpi_batch_status(b, 0), -EINVAL);
+	ck_assert_int_eq(xpi_batch_get_op(b, 0, NULL), -EINVAL);
+	ck_assert_uint_eq(xpi_batch_count(NULL), 0);
+	xpi_batch_free(NULL);
+	xpi_batch_reset(NULL);
+}
+END_TEST
+
+START_TEST(submit_once_then_reset)
+{
+	struct pv_iommu_op op;
+
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 100, 0, RW), 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 1);
+	ck_assert_int_eq(xpi_batch_status(b, 0), 0);
+	ck_assert_int_eq(xpi_batch_get_op(b, 0, &op), 0);
+	ck_assert_uint_eq(op.u.map_page.bfn, HIGH);
+	xt_expect_error("submitted");
+	ck_assert_int_eq(xpi_batch_submit(b), -EBUSY);
+	ck_assert_int_eq(xpi_batch_add_unmap(b, HIGH, 0), -EBUSY);
+	xpi_batch_reset(b);
+	ck_assert_int_eq(xpi_batch_add_unmap(b, HIGH, 0), 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 1);
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+}
+END_TEST
+
+/* Each status the hypervisor gives reaches the caller unchanged. */
+START_TEST(per_op_errno_reaches_caller)
+{
+	struct pv_iommu_op raw = { .subop_id = 77 };
+	struct pv_iommu_op resv = { .subop_id = IOMMUOP_map_page,
+				    .flags = RW | 0x10 };
+	long i_perm, i_acces, i_nospc, i_noent, i_inval, i_unknown, i_io, i_ok;
+
+	ck_assert_int_eq(xpi_sim_rmrr_add(sim, 0, HIGH + 64, 8), 0);
+	resv.u.map_page.bfn = HIGH + 200;
+	resv.u.map_page.gfn = 2000;
+	i_ok = xpi_batch_add_map(b, HIGH, 1000, 0, RW);
+	i_perm = xpi_batch_add_map(b, HIGH + 1, 0, 0, RW); /* Xen's frame */
+	i_acces = xpi_batch_add_map(b, HIGH + 64, 1001, 0, RW);
+	i_nospc = xpi_batch_add_map(b, UINT64_C(1) << 40, 0, 19, RW);
+	i_noent = xpi_batch_add_unmap(b, HIGH + 128, 0);
+	i_inval = xpi_batch_add_op(b, &resv);
+	i_unknown = xpi_batch_add_op(b, &raw);
+	ck_assert_int_eq(xpi_batch_submit(b), 1);
+	ck_assert_int_eq(xpi_batch_status(b, i_ok), 0);
+	ck_assert_int_eq(xpi_batch_status(b, i_perm), -EPERM);
+	ck_assert_int_eq(xpi_batch_status(b, i_acces), -EACCES);
+	ck_assert_int_eq(xpi_batch_status(b, i_nospc), -ENOSPC);
+	ck_assert_int_eq(xpi_batch_status(b, i_noent), -ENOENT);
+	ck_assert_int_eq(xpi_batch_status(b, i_inval), -EINVAL);
+	ck_assert_int_eq(xpi_batch_status(b, i_unknown), -EOPNOTSUPP);
+	ck_assert_uint_eq(stats().errors, 6);
+
+	/* -EIO from the IOMMU unit */
+	xpi_batch_reset(b);
+	ck_assert_int_eq(xpi_sim_inject_iommu_faults(sim, 1), 0);
+	i_io = xpi_batch_add_map(b, HIGH + 300, 1300, 0, RW);
+	ck_assert_int_eq(xpi_batch_submit(b), 0);
+	ck_assert_int_eq(xpi_batch_status(b, i_io), -EIO);
+	ck_assert_uint_eq(xpi_mapping_count(h), 1);
+}
+END_TEST
+
+START_TEST(chunks_of_max_ops)
+{
+	struct xpi_stats before = stats(), after;
+
+	ck_assert_int_eq(xpi_batch_set_max_ops(b, 3), 0);
+	ck_assert_int_eq(xpi_batch_set_coalesce(b, 0), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_ge(xpi_batch_add_map(b, HIGH + i, 1000 + i, 0,
+						   RW),
+				 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 10);
+	after = stats();
+	ck_assert_uint_eq(after.hypercalls - before.hypercalls, 4);
+	ck_assert_uint_eq(after.ops - before.ops, 10);
+	ck_assert_uint_eq(xpi_mapping_count(h), 10);
+}
+END_TEST
+
+START_TEST(one_flush_per_changing_hypercall)
+{
+	struct xpi_sim_stats s0, s1;
+
+	ck_assert_int_eq(xpi_batch_set_coalesce(b, 0), 0);
+	ck_assert_int_eq(xpi_sim_stats(sim, &s0), 0);
+	for (int i = 0; i < 2048; i++)
+		xpi_batch_add_map(b, HIGH + i, 1000 + i, 0, RW);
+	ck_assert_int_eq(xpi_batch_submit(b), 2048);
+	ck_assert_int_eq(xpi_sim_stats(sim, &s1), 0);
+	ck_assert_uint_eq(s1.hypercalls - s0.hypercalls, 2);
+	/* 1024 ops per hypercall; the simulator preempts every 1024 too */
+	ck_assert_uint_eq(s1.iotlb_flushes - s0.iotlb_flushes, 2);
+}
+END_TEST
+
+START_TEST(coalesces_aligned_runs)
+{
+	struct xpi_stats before = stats(), after;
+	struct xpi_mapping m;
+
+	/* 512 + 8 contiguous pages from an order-9 boundary */
+	for (int i = 0; i < 520; i++)
+		ck_assert_int_ge(xpi_batch_add_map(b, HIGH + i, 2048 + i, 0,
+						   RW),
+				 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 520);
+	after = stats();
+	ck_assert_uint_eq(after.ops - before.ops, 2); /* order 9 + order 3 */
+	ck_assert_uint_eq(after.coalesced_ops, 520);
+	ck_assert_uint_eq(xpi_mapping_count(h), 2);
+	ck_assert_int_eq(xpi_mapping_find(h, HIGH + 100, &m), 0);
+	ck_assert_uint_eq(m.bfn, HIGH);
+	ck_assert_uint_eq(m.order, 9);
+	ck_assert_uint_eq(m.gfn, 2048);
+	ck_assert_uint_eq(m.domid, XPI_DOMID_SELF);
+	for (int i = 0; i < 520; i++)
+		ck_assert_int_eq(xpi_batch_status(b, (size_t)i), 0);
+
+	/* Unmapping the same pages one by one ends each extent whole. */
+	xpi_batch_reset(b);
+	before = stats();
+	for (int i = 0; i < 520; i++)
+		xpi_batch_add_unmap(b, HIGH + i, 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 520);
+	after = stats();
+	ck_assert_uint_eq(after.ops - before.ops, 2);
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 0);
+}
+END_TEST
+
+START_TEST(enospc_retries_smaller_orders)
+{
+	xpi_handle *g;
+	struct xpi_batch *gb;
+	struct xpi_stats st;
+
+	/* a guest with IOMMU hardware and scattered backing maps its own
+	 * pages: the order-9 attempt is refused, the pages go singly */
+	xt_guest(sim, 3, 1024, XPI_SIM_BACKING_SCATTERED);
+	g = xt_open(sim, 3);
+	ck_assert_int_eq(xpi_batch_new(g, &gb), 0);
+	for (int i = 0; i < 512; i++)
+		xpi_batch_add_map(gb, HIGH + i, (uint64_t)i, 0, RW);
+	ck_assert_int_eq(xpi_batch_submit(gb), 512);
+	for (int i = 0; i < 512; i++)
+		ck_assert_int_eq(xpi_batch_status(gb, (size_t)i), 0);
+	ck_assert_int_eq(xpi_get_stats(g, &st), 0);
+	ck_assert_uint_ge(st.enospc_splits, 1);
+	ck_assert_uint_eq(st.errors, 0);
+	ck_assert_uint_eq(xpi_mapping_count(g), 512);
+	xpi_batch_free(gb);
+	ck_assert_int_eq(xpi_close(g), 0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 3), 0);
+}
+END_TEST
+
+START_TEST(live_bfn_is_eexist_before_any_hypercall)
+{
+	struct xpi_stats before, after;
+
+	ck_assert_int_eq(xpi_map_range(h, HIGH, 1000, 4, RW), 0);
+	before = stats();
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 2, 5000, 0, RW), 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 0);
+	ck_assert_int_eq(xpi_batch_status(b, 0), -EEXIST);
+	after = stats();
+	ck_assert_uint_eq(after.hypercalls, before.hypercalls);
+	/* a superpage over a live page: refused, the rest still maps */
+	xpi_batch_reset(b);
+	for (int i = 0; i < 8; i++)
+		xpi_batch_add_map(b, HIGH + i, 6000 + i, 0, RW);
+	ck_assert_int_eq(xpi_batch_submit(b), 4);
+	ck_assert_int_eq(xpi_batch_status(b, 1), -EEXIST);
+	ck_assert_int_eq(xpi_batch_status(b, 5), 0);
+}
+END_TEST
+
+START_TEST(all_or_nothing_undoes)
+{
+	struct xpi_sim_frame_info fi;
+
+	ck_assert_int_eq(xpi_batch_set_policy(b, XPI_BATCH_ALL_OR_NOTHING), 0);
+	xpi_batch_add_map(b, HIGH, 1000, 0, RW);
+	xpi_batch_add_map(b, HIGH + 7, 1007, 0, RW);
+	xpi_batch_add_map(b, HIGH + 9, 0, 0, RW); /* Xen's frame: -EPERM */
+	ck_assert_int_eq(xpi_batch_submit(b), -EPERM);
+	ck_assert_int_eq(xpi_batch_status(b, 0), -ECANCELED);
+	ck_assert_int_eq(xpi_batch_status(b, 1), -ECANCELED);
+	ck_assert_int_eq(xpi_batch_status(b, 2), -EPERM);
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 0);
+	ck_assert_int_eq(xpi_sim_frame_info(sim, 1000, &fi), 0);
+	ck_assert_uint_eq(fi.refs, 1);
+	ck_assert_uint_eq(fi.writable_refs, 0);
+	ck_assert(xt_log_seen("all-or-nothing"));
+	xt_audit_clean(sim);
+}
+END_TEST
+
+START_TEST(transport_eintr_is_retried)
+{
+	struct xpi_stats st;
+
+	h->sim_eintr_every = 1;
+	ck_assert_int_eq(xpi_batch_set_coalesce(b, 0), 0);
+	for (int i = 0; i < 64; i++)
+		xpi_batch_add_map(b, HIGH + i, 1000 + i, 0, RW);
+	ck_assert_int_eq(xpi_batch_submit(b), 64);
+	st = stats();
+	ck_assert_uint_ge(st.retries, 1);
+	ck_assert_uint_eq(xpi_mapping_count(h), 64);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 64);
+	h->sim_eintr_every = 0;
+}
+END_TEST
+
+START_TEST(map_range_helpers)
+{
+	struct xpi_stats before = stats(), after;
+
+	/* 1:1 of 2 MiB aligned: one order-9 op */
+	ck_assert_int_eq(xpi_map_identity(h, HIGH, 512, RW), 0);
+	after = stats();
+	ck_assert_uint_eq(after.ops - before.ops, 1);
+	xt_expect_error("");
+	ck_assert_int_eq(xpi_map_range(NULL, 0, 0, 1, RW), -EINVAL);
+	ck_assert_int_eq(xpi_map_range(h, HIGH, 0, 0, RW), -EINVAL);
+	ck_assert_int_eq(xpi_map_range(h, UINT64_MAX, 0, 2, RW), -EINVAL);
+	ck_assert_int_eq(xpi_map_range(h, HIGH, 0, 1, 0x8 | RW), -EINVAL);
+	ck_assert_int_eq(xpi_map_range(h, HIGH, 0, 1, 0), -EINVAL);
+	/* a failing range leaves nothing mapped */
+	ck_assert_int_eq(xpi_map_range(h, HIGH + 4096, 0, 4, RW), -EPERM);
+	ck_assert_uint_eq(xpi_mapping_count(h), 1);
+	/* unmap: only whole own extents inside the range */
+	ck_assert_int_eq(xpi_unmap_range(h, HIGH, 256), -ENOENT);
+	ck_assert_int_eq(xpi_unmap_range(h, HIGH + 1, 511), -ENOENT);
+	ck_assert_int_eq(xpi_unmap_range(NULL, HIGH, 512), -EINVAL);
+	ck_assert_int_eq(xpi_unmap_range(h, HIGH, 0), -EINVAL);
+	ck_assert_int_eq(xpi_unmap_range(h, HIGH, 512), 0);
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("batch");
+	TCase *tc = tcase_create("batch");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, append_returns_indices);
+	tcase_add_test(tc, append_bad_input);
+	tcase_add_test(tc, submit_once_then_reset);
+	tcase_add_test(tc, per_op_errno_reaches_caller);
+	tcase_add_test(tc, chunks_of_max_ops);
+	tcase_add_test(tc, one_flush_per_changing_hypercall);
+	tcase_add_test(tc, coalesces_aligned_runs);
+	tcase_add_test(tc, enospc_retries_smaller_orders);
+	tcase_add_test(tc, live_bfn_is_eexist_before_any_hypercall);
+	tcase_add_test(tc, all_or_nothing_undoes);
+	tcase_add_test(tc, transport_eintr_is_retried);
+	tcase_add_test(tc, map_range_helpers);
+	suite_add_tcase(s, tc);
+	return xt_run(s);
+}
