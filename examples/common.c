@@ -24,6 +24,7 @@ struct ex_logger {
 	const char *prog;
 	int verbose;
 	int buffering;
+	unsigned long quiet_warnings;
 	char last[512];
 };
 
@@ -38,6 +39,12 @@ static void ex_vmessage(struct xentoollog_logger *logger,
 
 	if (level < XTL_WARN && !l->verbose)
 		return;
+	/* After open, warnings (say, an invalidate for a BFN whose superpage
+	 * extent is gone already) are counted, and shown with --verbose. */
+	if (level < XTL_ERROR && !l->verbose && !l->buffering) {
+		l->quiet_warnings++;
+		return;
+	}
 	vsnprintf(msg, sizeof(msg), format, al);
 	if (l->verbose || !l->buffering) {
 		fprintf(stderr, "%s: %s%s%s\n", l->prog, msg,
@@ -114,7 +121,8 @@ void ex_common_help(FILE *f)
 	      "                through privcmd) or auto (kmod, then xencall;\n"
 	      "                the default; XPI_BACKEND=... sets it too)\n"
 	      "  --json        print one JSON object instead of text\n"
-	      "  --verbose     show every library message\n"
+	      "  --verbose     show every library message (by default errors\n"
+	      "                only; warnings are counted)\n"
 	      "  --help        this text\n"
 	      "Exit status: 0 success, 1 failure, 2 bad arguments,\n"
 	      "3 no PV IOMMU here (not a Xen host, or no do_iommu_op).\n",
@@ -245,6 +253,11 @@ int ex_open(const struct ex_common *c, struct xpi_sim *sim, uint16_t caller,
 	free(the_logger);
 	the_logger = NULL;
 	return rc;
+}
+
+unsigned long ex_quiet_warnings(void)
+{
+	return the_logger ? the_logger->quiet_warnings : 0;
 }
 
 int ex_close(xpi_handle *h)

@@ -67,6 +67,9 @@ int ex_parse_u64(const char *s, uint64_t *v);
 int ex_open(const struct ex_common *c, struct xpi_sim *sim, uint16_t caller,
 	    xpi_handle **out);
 
+/* Library warnings not shown (they are with --verbose). */
+unsigned long ex_quiet_warnings(void);
+
 /* Close the library and free the logger ex_open() made. */
 int ex_close(xpi_handle *h);
 

@@ -67,7 +67,8 @@ static void help(void)
 	      "violations are left at the end.\n"
 	      "JSON keys: backend, strategy, guest_pages, pages_mapped, balloon_outs,\n"
 	      "hypercalls, iotlb_flushes, invalidations_sent, invalidations_received,\n"
-	      "invalidations_handled, ring_overflows, bfns_unmapped,\n"
+	      "invalidations_handled, invalidations_unknown, ring_overflows,\n"
+	      "bfns_unmapped, "
 	      "unmapped_at_shutdown, live_mappings_at_exit, leaked_page_refs,\n"
 	      "auditor_violations.\n",
 	      stdout);
@@ -253,6 +254,7 @@ int main(int argc, char **argv)
 	uint64_t done = 0, baseline, leaked, live_at_exit, at_shutdown;
 	uint64_t *gfns, *out_gfns;
 	uint8_t *out_now;
+	unsigned long quiet;
 	long violations;
 	int opt, rc, status = EX_OK;
 
@@ -454,6 +456,7 @@ int main(int argc, char **argv)
 	xpi_listener_get_stats(d.l, &ls);
 	xpi_listener_free(d.l);
 	at_shutdown = xpi_mapping_count(d.h);
+	quiet = ex_quiet_warnings();
 	if (ex_close(d.h)) {
 		fprintf(stderr, "%s: close could not unmap everything\n",
 			d.c.prog);
@@ -479,6 +482,7 @@ int main(int argc, char **argv)
 		       " \"iotlb_flushes\": %llu, \"invalidations_sent\": %llu,"
 		       " \"invalidations_received\": %llu,"
 		       " \"invalidations_handled\": %llu,"
+		       " \"invalidations_unknown\": %llu,"
 		       " \"ring_overflows\": %llu, \"bfns_unmapped\": %llu,"
 		       " \"unmapped_at_shutdown\": %llu,"
 		       " \"live_mappings_at_exit\": %llu,"
@@ -491,6 +495,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)(is.buffered_sent + is.sync_sent),
 		       (unsigned long long)ls.received,
 		       (unsigned long long)ls.handled,
+		       (unsigned long long)ls.unknown,
 		       (unsigned long long)is.sync_sent,
 		       (unsigned long long)ls.unmaps,
 		       (unsigned long long)at_shutdown,
@@ -513,6 +518,11 @@ int main(int argc, char **argv)
 		       (unsigned long long)is.sync_sent,
 		       (unsigned long long)ls.received,
 		       (unsigned long long)ls.handled);
+		if (ls.unknown)
+			printf("  of which unknown:   %llu (no longer live, e.g. an earlier"
+			       " page's invalidate ended their superpage extent)%s\n",
+			       (unsigned long long)ls.unknown,
+			       quiet ? "; --verbose lists them" : "");
 		printf("  unmapped:           %llu extents by the listener in %llu"
 		       " hypercalls, %llu at shutdown\n",
 		       (unsigned long long)ls.unmaps,
