@@ -33,6 +33,14 @@ static inline uint64_t load_slot(const unsigned char *page, unsigned int slot)
 	return v;
 }
 
+/* The slot after @slot, whose pointer is @ptr. */
+static inline unsigned int next_slot(unsigned int slot, uint32_t ptr)
+{
+	if (__builtin_expect(++slot == XPI_RING_SLOTS || ptr == 0, 0))
+		slot = 0;
+	return slot;
+}
+
 static inline int type_ok(unsigned int type)
 {
 	return type == XPI_IOREQ_TYPE_PIO || type == XPI_IOREQ_TYPE_COPY ||
@@ -82,7 +90,7 @@ int xpi_ring_drain(void *page, struct xpi_ring_entry *out, unsigned int max,
 	uint64_t ptrs = load_pointers(page);
 	uint32_t rp = (uint32_t)ptrs, wp = (uint32_t)(ptrs >> 32);
 	uint32_t avail = wp - rp, used = 0;
-	unsigned int n = 0;
+	unsigned int n = 0, slot = rp % XPI_RING_SLOTS;
 
 	res->read_pointer = rp;
 	res->write_pointer = wp;
@@ -95,12 +103,12 @@ int xpi_ring_drain(void *page, struct xpi_ring_entry *out, unsigned int max,
 		goto corrupt;
 	}
 	/*
-	 * The slot is recomputed from the pointer each time rather than
-	 * counted up: at 2^32 the pointer wraps to slot 0, not to the slot
-	 * after (2^32 is not a multiple of 511).
+	 * The slot is counted up from rp % 511; where the pointer wraps at
+	 * 2^32 it goes to slot 0 instead (2^32 is not a multiple of 511),
+	 * as the writer's p % 511 does.
 	 */
 	while (used < avail && n < max) {
-		uint64_t v = load_slot(p, (rp + used) % XPI_RING_SLOTS);
+		uint64_t v = load_slot(p, slot);
 		unsigned int type = (unsigned int)(v & 0xff);
 		unsigned int size = (unsigned int)(v >> 10) & 3;
 		struct xpi_ring_entry *e = &out[n];
@@ -115,15 +123,16 @@ int xpi_ring_drain(void *page, struct xpi_ring_entry *out, unsigned int max,
 		e->addr = (uint32_t)(v >> 12) & 0xfffff;
 		e->data = v >> 32;
 		e->slots = 1;
+		slot = next_slot(slot, rp + used + 1);
 		if (size == 3) {
 			if (__builtin_expect(used + 1 == avail, 0)) {
 				res->fault = XPI_RING_FAULT_LONE_HALF;
 				goto bad_slot;
 			}
-			e->data |= load_slot(p, (rp + used + 1) %
-						       XPI_RING_SLOTS) &
+			e->data |= load_slot(p, slot) &
 				   UINT64_C(0xffffffff00000000);
 			e->slots = 2;
+			slot = next_slot(slot, rp + used + 2);
 		}
 		used += e->slots;
 		n++;

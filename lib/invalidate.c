@@ -86,6 +86,7 @@ struct xpi_listener {
 
 	struct item it[DRAIN_MAX];
 	unsigned int nit;
+	unsigned int nsync; /* items with a slot to complete */
 	struct xpi_ring_entry ring[XPI_RING_SLOTS];
 	struct pv_iommu_op ops[DRAIN_MAX];
 	struct xpi_mapping um[DRAIN_MAX];
@@ -587,6 +588,8 @@ static int complete(struct xpi_listener *l)
 {
 	int any = 0, rc = 0;
 
+	if (!l->nsync)
+		return 0;
 	for (unsigned int i = 0; i < l->nit; i++) {
 		struct item *it = &l->it[i];
 		unsigned char *r;
@@ -675,6 +678,7 @@ static int drain_once(struct xpi_listener *l, unsigned int max, int *proto)
 			ready[nready++] = (uint16_t)v;
 	}
 	l->nit = 0;
+	l->nsync = 0;
 	rc = take_ring(l, l->buf, l->domid, l->ioserver,
 		       max < XPI_RING_SLOTS ? max : XPI_RING_SLOTS, &res);
 	if (rc == -EPROTO)
@@ -692,6 +696,7 @@ static int drain_once(struct xpi_listener *l, unsigned int max, int *proto)
 					 __ATOMIC_RELAXED);
 			take_ioreq(l, r, l->domid, l->ioserver, ready[i]);
 		}
+		l->nsync = nready;
 	}
 	n = l->nit;
 	if (!n)
