@@ -1,0 +1,1245 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The simulator beyond do_iommu_op: ballooning and the reference rules,
+ * the ioreq pages (read back with Xen's own structs where libxen-dev is
+ * installed), grant maps with GNTMAP_request_bfn_map, domain destruction,
+ * and the auditor itself.  The auditor runs after every test.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if HAVE_XEN
+#include <xen/xen.h>
+#include <xen/hvm/ioreq.h>
+#endif
+
+#include "sim/sim-private.h"
+#include "test-common.h"
+
+#define G1 1 /* 4096 pages, contiguous, IOMMU hardware */
+#define DM 2 /* device model of dom3, 1024 pages, IOMMU hardware */
+#define G3 3 /* 1024 pages, scattered, no hardware */
+#define HW_BFN (UINT64_C(1) << 24)
+#define RW (IOMMUOP_readable | IOMMUOP_writeable)
+
+static struct xpi_sim *sim;
+static uint16_t ios0, iosdm, ios1;
+
+static void make_sim(const struct xpi_sim_config *cfg)
+{
+	struct xpi_sim_domain_config dc = {
+		.nr_pages = 4096,
+		.backing = XPI_SIM_BACKING_CONTIGUOUS,
+		.has_iommu_hw = 1,
+		.dm_target = XPI_DOMID_INVALID,
+	};
+
+	ck_assert_int_eq(xpi_sim_new(cfg, &sim), 0);
+	ck_assert_int_eq(xpi_sim_domain_create(sim, G1, &dc), 0);
+	dc.nr_pages = 1024;
+	dc.backing = XPI_SIM_BACKING_SCATTERED;
+	dc.has_iommu_hw = 0;
+	ck_assert_int_eq(xpi_sim_domain_create(sim, G3, &dc), 0);
+	dc.has_iommu_hw = 1;
+	dc.dm_target = G3;
+	ck_assert_int_eq(xpi_sim_domain_create(sim, DM, &dc), 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &ios0), 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, DM, G3, &iosdm), 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G1, &ios1), 0);
+}
+
+static void remake(const struct xpi_sim_config *cfg)
+{
+	xt_audit_clean(sim);
+	xpi_sim_free(sim);
+	make_sim(cfg);
+}
+
+static void setup(void)
+{
+	make_sim(NULL);
+}
+
+static void teardown(void)
+{
+	xt_audit_clean(sim);
+	xpi_sim_free(sim);
+	sim = NULL;
+}
+
+static int32_t mapf(uint16_t caller, uint64_t bfn, uint64_t gfn,
+		    uint16_t domid, uint16_t ios, unsigned int fl,
+		    unsigned int order)
+{
+	struct pv_iommu_op op = { .subop_id = IOMMUOP_map_foreign_page };
+
+	op.flags = pv_iommu_flags_set_order((uint16_t)fl, order);
+	op.u.map_foreign_page.bfn = bfn;
+	op.u.map_foreign_page.gfn = gfn;
+	op.u.map_foreign_page.domid = domid;
+	op.u.map_foreign_page.ioserver = ios;
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, caller, &op, 1), 0);
+	return op.status;
+}
+
+static int32_t unmapf(uint16_t caller, uint64_t bfn, uint16_t ios,
+		      unsigned int order)
+{
+	struct pv_iommu_op op = { .subop_id = IOMMUOP_unmap_foreign_page };
+
+	op.flags = pv_iommu_flags_set_order(0, order);
+	op.u.unmap_foreign_page.bfn = bfn;
+	op.u.unmap_foreign_page.ioserver = ios;
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, caller, &op, 1), 0);
+	return op.status;
+}
+
+static int32_t lookupf(uint16_t caller, uint64_t gfn, uint16_t domid,
+		       uint16_t ios, uint64_t *bfn)
+{
+	struct pv_iommu_op op = { .subop_id = IOMMUOP_lookup_foreign_page };
+
+	op.u.lookup_foreign_page.gfn = gfn;
+	op.u.lookup_foreign_page.domid = domid;
+	op.u.lookup_foreign_page.ioserver = ios;
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, caller, &op, 1), 0);
+	*bfn = op.u.lookup_foreign_page.bfn;
+	return op.status;
+}
+
+static int32_t mapp(uint16_t caller, uint64_t bfn, uint64_t gfn,
+		    unsigned int fl)
+{
+	struct pv_iommu_op op = { .subop_id = IOMMUOP_map_page };
+
+	op.flags = (uint16_t)fl;
+	op.u.map_page.bfn = bfn;
+	op.u.map_page.gfn = gfn;
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, caller, &op, 1), 0);
+	return op.status;
+}
+
+static int32_t unmapp(uint16_t caller, uint64_t bfn)
+{
+	struct pv_iommu_op op = { .subop_id = IOMMUOP_unmap_page };
+
+	op.u.unmap_page.bfn = bfn;
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, caller, &op, 1), 0);
+	return op.status;
+}
+
+static uint64_t mfn_of(uint16_t domid, uint64_t gfn)
+{
+	uint64_t mfn = 0;
+
+	ck_assert_int_eq(xpi_sim_p2m_lookup(sim, domid, gfn, &mfn), 0);
+	return mfn;
+}
+
+static struct xpi_sim_frame_info frame(uint64_t mfn)
+{
+	struct xpi_sim_frame_info fi;
+
+	ck_assert_int_eq(xpi_sim_frame_info(sim, mfn, &fi), 0);
+	return fi;
+}
+
+static struct xpi_sim_stats stats(void)
+{
+	struct xpi_sim_stats st;
+
+	ck_assert_int_eq(xpi_sim_stats(sim, &st), 0);
+	return st;
+}
+
+static struct xpi_sim_ioreq_stats sstats(uint16_t domid, uint16_t id)
+{
+	struct xpi_sim_ioreq_stats st;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_stats(sim, domid, id, &st), 0);
+	return st;
+}
+
+static uint64_t iommu_mfn(uint16_t domid, uint64_t bfn)
+{
+	uint64_t mfn = 0;
+
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, domid, bfn, &mfn, NULL),
+			 0);
+	return mfn;
+}
+
+/* ---- The emulator's side of the pages ---- */
+
+static void *bufpage(uint16_t domid, uint16_t id)
+{
+	void *p = NULL;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, domid, id, &p, NULL),
+			 0);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static void *syncpage(uint16_t domid, uint16_t id)
+{
+	void *p = NULL;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, domid, id, NULL, &p),
+			 0);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static uint32_t ring_used(void *page)
+{
+	const uint32_t *ptr = page;
+
+	return __atomic_load_n(&ptr[1], __ATOMIC_ACQUIRE) -
+	       __atomic_load_n(&ptr[0], __ATOMIC_ACQUIRE);
+}
+
+/* Where the last 8-byte entry read began (a slot index), for wrap tests. */
+static unsigned int qw_wrapped;
+
+/*
+ * Consume up to max entries of the buffered ring as QEMU does, decoding
+ * with Xen's buf_ioreq_t when available (byte-level otherwise), and check
+ * every field an INVALIDATE must carry.  Returns the number read.
+ */
+static unsigned int ring_read(void *page, uint64_t *out, unsigned int max)
+{
+	uint32_t *ptr = page;
+	uint32_t rp = ptr[0], wp = __atomic_load_n(&ptr[1], __ATOMIC_ACQUIRE);
+	unsigned int n = 0;
+
+	while (rp != wp && n < max) {
+		unsigned int slot = rp % 511, size;
+		uint64_t v;
+#if HAVE_XEN
+		buffered_iopage_t *pg = page;
+		buf_ioreq_t *b = &pg->buf_ioreq[slot];
+
+		ck_assert_uint_eq(b->type, IOREQ_TYPE_INVALIDATE);
+		ck_assert_uint_eq(b->dir, IOREQ_WRITE);
+		ck_assert_uint_eq(b->pad, 0);
+		ck_assert_uint_eq(b->addr, 0);
+		size = b->size;
+		v = b->data;
+		if (size == 3) {
+			buf_ioreq_t *b2 = &pg->buf_ioreq[(rp + 1) % 511];
+
+			ck_assert_uint_eq(b2->type, IOREQ_TYPE_INVALIDATE);
+			ck_assert_uint_eq(b2->size, 3);
+			v |= (uint64_t)b2->data << 32;
+		}
+#else
+		const uint8_t *b = (const uint8_t *)page + 8 + slot * 8;
+		uint32_t lo;
+
+		ck_assert_uint_eq(b[0], 8);
+		ck_assert_uint_eq(b[1] & 0x3, 0);
+		ck_assert_uint_eq(b[1] >> 4 | b[2] | b[3], 0);
+		size = (b[1] >> 2) & 3;
+		memcpy(&lo, b + 4, 4);
+		v = lo;
+		if (size == 3) {
+			const uint8_t *b2 =
+				(const uint8_t *)page + 8 + ((rp + 1) % 511) * 8;
+			uint32_t hi;
+
+			ck_assert_uint_eq(b2[0], 8);
+			memcpy(&hi, b2 + 4, 4);
+			v |= (uint64_t)hi << 32;
+		}
+#endif
+		ck_assert(size == 2 || size == 3);
+		ck_assert_msg((size == 3) == (v > UINT32_MAX),
+			      "size %u for BFN %#llx", size,
+			      (unsigned long long)v);
+		if (size == 3) {
+			ck_assert_uint_ne(rp + 1, wp); /* never a lone half */
+			if (slot == 510)
+				qw_wrapped++;
+		}
+		out[n++] = v;
+		rp += size == 3 ? 2 : 1;
+	}
+	/* QEMU advances read_pointer atomically. */
+	__atomic_store_n(&ptr[0], rp, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* The synchronous slot of vCPU v: 1 and *data if an INVALIDATE is ready. */
+static int sync_pending(void *page, unsigned int v, uint64_t *data,
+			uint32_t *size)
+{
+#if HAVE_XEN
+	ioreq_t *r = (ioreq_t *)page + v;
+
+	if (__atomic_load_n((uint8_t *)r + 30, __ATOMIC_ACQUIRE) == 0)
+		return 0;
+	ck_assert_uint_eq(r->state, STATE_IOREQ_READY);
+	ck_assert_uint_eq(r->type, IOREQ_TYPE_INVALIDATE);
+	ck_assert_uint_eq(r->dir, IOREQ_WRITE);
+	ck_assert_uint_eq(r->data_is_ptr, 0);
+	ck_assert_uint_eq(r->count, 1);
+	ck_assert_uint_ne(r->vp_eport, 0);
+	*data = r->data;
+	*size = r->size;
+#else
+	struct sim_ioreq *r = (struct sim_ioreq *)page + v;
+
+	if (__atomic_load_n(&r->bits, __ATOMIC_ACQUIRE) == 0)
+		return 0;
+	ck_assert_uint_eq(r->bits, 1);
+	ck_assert_uint_eq(r->type, 8);
+	*data = r->data;
+	*size = r->size;
+#endif
+	return 1;
+}
+
+/* The emulator completes vCPU v's ioreq and notifies. */
+static void sync_complete(uint16_t domid, uint16_t id, void *page,
+			  unsigned int v)
+{
+	uint8_t *bits = (uint8_t *)page + v * 32 + 30;
+
+	__atomic_store_n(bits, (uint8_t)3 /* STATE_IORESP_READY */,
+			 __ATOMIC_RELEASE);
+	ck_assert_int_eq(xpi_sim_ioreq_notify(sim, domid, id), 0);
+}
+
+static uint64_t evtchn_count(uint16_t domid, uint16_t id)
+{
+	int fd = xpi_sim_ioreq_server_evtchn_fd(sim, domid, id);
+	uint64_t v = 0;
+
+	ck_assert_int_ge(fd, 0);
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return 0; /* EAGAIN: not notified */
+	return v;
+}
+
+/* ---- Ballooning rules ---- */
+
+START_TEST(balloon_swap_mfn_points_bfn_at_scratch_and_frees_frame)
+{
+	uint64_t m = mfn_of(G3, 9), got[4];
+	uint64_t flushes;
+	void *page = bufpage(G3, ios0);
+
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0,
+			      RW | IOMMUOP_swap_mfn, 0), 0);
+	flushes = stats().iotlb_flushes;
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+	ck_assert_uint_eq(frame(m).refs, 0);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(stats().swaps, 1);
+	ck_assert_uint_eq(stats().m2b_entries, 0);
+	ck_assert_uint_eq(stats().balloon_outs, 1);
+	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 1);
+	/* The scratch page takes no reference. */
+	ck_assert_uint_eq(frame(xpi_sim_scratch_mfn(sim)).refs, 1);
+	/* The server was told, buffered, 4 bytes. */
+	ck_assert_uint_eq(ring_read(page, got, 4), 1);
+	ck_assert_uint_eq(got[0], HW_BFN);
+	ck_assert_uint_eq(sstats(G3, ios0).buffered_sent, 1);
+	ck_assert_uint_eq(sstats(G3, ios0).notifications, 1);
+	ck_assert_uint_eq(evtchn_count(G3, ios0), 1);
+	/* The emulator unmaps the swapped BFN. */
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 0, HW_BFN, got, NULL),
+			 -ENOENT);
+	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 2);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), -ENOENT);
+}
+END_TEST
+
+START_TEST(balloon_without_swap_keeps_references_until_unmap)
+{
+	uint64_t m = mfn_of(G3, 9), got;
+	void *page = bufpage(G3, ios0);
+
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW, 0), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_uint_eq(frame(m).free, 0);
+	ck_assert_uint_eq(frame(m).refs, 1);
+	ck_assert_uint_eq(frame(m).writable_refs, 1);
+	ck_assert_uint_eq(frame(m).owner, XPI_DOMID_INVALID);
+	ck_assert_uint_eq(frame(m).m2b_entries, 1);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), m);
+	ck_assert_uint_eq(stats().swaps, 0);
+	ck_assert_uint_eq(ring_read(page, &got, 1), 1);
+	ck_assert_uint_eq(got, HW_BFN);
+	/* The frame is not handed out again while referenced. */
+	ck_assert_int_eq(xpi_sim_populate(sim, G3, 9), 0);
+	ck_assert_uint_ne(mfn_of(G3, 9), m);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+	ck_assert_uint_eq(frame(m).writable_refs, 0);
+}
+END_TEST
+
+START_TEST(balloon_swaps_only_when_every_entry_allows_it)
+{
+	uint64_t m = mfn_of(G3, 9), m2 = mfn_of(G3, 10), got;
+
+	/* Mixed: one entry without swap_mfn, so nothing is swapped. */
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0,
+			      RW | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(mapf(DM, 0x77, 9, G3, iosdm, IOMMUOP_readable, 0),
+			 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_uint_eq(stats().swaps, 0);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), m);
+	ck_assert_uint_eq(iommu_mfn(DM, 0x77), m);
+	ck_assert_uint_eq(frame(m).refs, 2);
+	/* Both servers were told, each about its own BFN. */
+	ck_assert_uint_eq(ring_read(bufpage(G3, ios0), &got, 1), 1);
+	ck_assert_uint_eq(got, HW_BFN);
+	ck_assert_uint_eq(ring_read(bufpage(G3, iosdm), &got, 1), 1);
+	ck_assert_uint_eq(got, 0x77);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_int_eq(unmapf(DM, 0x77, iosdm, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+	/* All with swap_mfn: all swapped, one flush for the balloon call. */
+	ck_assert_int_eq(mapf(0, HW_BFN, 10, G3, ios0,
+			      RW | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(mapf(DM, 0x78, 10, G3, iosdm,
+			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0), 0);
+	got = stats().iotlb_flushes;
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 10), 0);
+	ck_assert_uint_eq(stats().iotlb_flushes, got + 1);
+	ck_assert_uint_eq(stats().swaps, 2);
+	ck_assert_uint_eq(frame(m2).free, 1);
+	ck_assert_uint_eq(iommu_mfn(DM, 0x78), xpi_sim_scratch_mfn(sim));
+	ck_assert_int_eq(unmapf(DM, 0x78, iosdm, 0), 0);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+}
+END_TEST
+
+START_TEST(balloon_lookup_entry_prevents_swap)
+{
+	uint64_t m = mfn_of(G3, 9), bfn, got[2];
+
+	ck_assert_int_eq(lookupf(0, 9, G3, ios0, &bfn), 0);
+	ck_assert_uint_eq(bfn, m);
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0,
+			      RW | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_uint_eq(stats().swaps, 0);
+	ck_assert_uint_eq(frame(m).refs, 2);
+	/* Two invalidates, in the order the entries were made. */
+	ck_assert_uint_eq(ring_read(bufpage(G3, ios0), got, 2), 2);
+	ck_assert_uint_eq(got[0], m);
+	ck_assert_uint_eq(got[1], HW_BFN);
+	ck_assert_int_eq(unmapf(0, m, ios0, 0), 0);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+END_TEST
+
+START_TEST(balloon_no_iommu_host_lookup_needs_unmap)
+{
+	struct xpi_sim_config cfg;
+	uint64_t m, bfn, got;
+
+	xpi_sim_config_init(&cfg);
+	cfg.iommu_present = 0;
+	remake(&cfg);
+	m = mfn_of(G3, 9);
+	ck_assert_int_eq(lookupf(DM, 9, G3, iosdm, &bfn), 0);
+	ck_assert_uint_eq(bfn, m);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_uint_eq(frame(m).free, 0);
+	ck_assert_uint_eq(ring_read(bufpage(G3, iosdm), &got, 1), 1);
+	ck_assert_uint_eq(got, m);
+	ck_assert_uint_eq(stats().iotlb_flushes, 0);
+	ck_assert_int_eq(unmapf(DM, m, iosdm, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+END_TEST
+
+START_TEST(balloon_splits_a_larger_swappable_extent)
+{
+	uint64_t m[4], got[4];
+
+	for (unsigned int i = 0; i < 4; i++)
+		m[i] = mfn_of(G1, 8 + i);
+	ck_assert_int_eq(mapf(0, HW_BFN, 8, G1, ios1,
+			      RW | IOMMUOP_swap_mfn, 2), 0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 1);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 9), 0);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 1), xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), m[0]);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 2), m[2]);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 3), m[3]);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 4);
+	ck_assert_uint_eq(frame(m[1]).free, 1);
+	ck_assert_uint_eq(stats().m2b_entries, 3);
+	ck_assert_uint_eq(ring_read(bufpage(G1, ios1), got, 4), 1);
+	ck_assert_uint_eq(got[0], HW_BFN + 1);
+	/* The unmap still takes the whole order-2 mapping. */
+	ck_assert_int_eq(unmapf(0, HW_BFN + 1, ios1, 0), -ENOSPC);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios1, 2), 0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 0);
+	for (unsigned int i = 0; i < 4; i += 2)
+		ck_assert_uint_eq(frame(m[i]).refs, 1);
+}
+END_TEST
+
+START_TEST(balloon_populate_gives_a_new_frame)
+{
+	uint64_t old = mfn_of(G1, 5), nm;
+
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 5), 0);
+	ck_assert_int_eq(xpi_sim_p2m_lookup(sim, G1, 5, &nm), -ENOENT);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 5), -ENOENT);
+	ck_assert_uint_eq(frame(old).free, 1);
+	ck_assert_int_eq(xpi_sim_populate(sim, G1, 5), 0);
+	nm = mfn_of(G1, 5);
+	ck_assert_uint_eq(frame(nm).owner, G1);
+	ck_assert_uint_eq(frame(nm).refs, 1);
+	ck_assert_int_eq(xpi_sim_populate(sim, G1, 5), -EEXIST);
+	ck_assert_int_eq(mapp(G1, 0x5000, 5, IOMMU_OP_readable), 0);
+	ck_assert_uint_eq(iommu_mfn(G1, 0x5000), nm);
+	ck_assert_int_eq(unmapp(G1, 0x5000), 0);
+}
+END_TEST
+
+START_TEST(balloon_xen_owned_gfn_goes_back_to_the_heap)
+{
+	uint64_t m;
+
+	ck_assert_int_eq(xpi_sim_p2m_set_xen_owned(sim, G1, 7), 0);
+	m = mfn_of(G1, 7);
+	ck_assert_uint_eq(frame(m).xen, 1);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 7), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+	ck_assert_uint_eq(frame(m).xen, 0);
+}
+END_TEST
+
+/* ---- Self-ballooning rules ---- */
+
+START_TEST(self_balloon_pin_fails_with_writable_mapping)
+{
+	uint64_t m = mfn_of(G1, 5);
+
+	ck_assert_int_eq(mapp(G1, 0x5000, 5, RW), 0);
+	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G1, 5), -EBUSY);
+	ck_assert_uint_eq(frame(m).pinned, 0);
+	ck_assert_int_eq(unmapp(G1, 0x5000), 0);
+	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G1, 5), 0);
+	ck_assert_uint_eq(frame(m).pinned, 1);
+	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G1, 5), -EINVAL);
+	ck_assert_int_eq(xpi_sim_unpin_pagetable(sim, G1, 5), 0);
+	/* A read-only mapping holds no writable type reference. */
+	ck_assert_int_eq(mapp(G1, 0x5000, 5, IOMMU_OP_readable), 0);
+	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G1, 5), 0);
+	ck_assert_int_eq(xpi_sim_unpin_pagetable(sim, G1, 5), 0);
+	ck_assert_int_eq(unmapp(G1, 0x5000), 0);
+	/* A writable foreign mapping blocks pinning too. */
+	ck_assert_int_eq(mapf(0, HW_BFN, 5, G1, ios1, RW, 0), 0);
+	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G1, 5), -EBUSY);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios1, 0), 0);
+	/* Xen's frames cannot be pinned by a guest. */
+	ck_assert_int_eq(xpi_sim_p2m_set_xen_owned(sim, G1, 6), 0);
+	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G1, 6), -EPERM);
+}
+END_TEST
+
+START_TEST(self_balloon_released_page_freed_after_last_unmap)
+{
+	uint64_t m = mfn_of(G1, 5);
+
+	ck_assert_int_eq(mapp(G1, 0x5000, 5, RW), 0);
+	ck_assert_int_eq(mapp(G1, 0x6000, 5, IOMMU_OP_readable), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 5), 0);
+	ck_assert_uint_eq(frame(m).free, 0);
+	ck_assert_uint_eq(frame(m).owner, XPI_DOMID_INVALID);
+	ck_assert_uint_eq(frame(m).refs, 2);
+	/* map_page entries are not in the M2B: nobody is told, no swap. */
+	ck_assert_uint_eq(sstats(G1, ios1).buffered_sent, 0);
+	ck_assert_uint_eq(iommu_mfn(G1, 0x5000), m);
+	xt_audit_clean(sim);
+	ck_assert_int_eq(unmapp(G1, 0x5000), 0);
+	ck_assert_uint_eq(frame(m).free, 0);
+	ck_assert_int_eq(unmapp(G1, 0x6000), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+	ck_assert_uint_eq(frame(m).refs, 0);
+}
+END_TEST
+
+START_TEST(self_balloon_pinned_page_released_is_unpinned)
+{
+	uint64_t m = mfn_of(G1, 5);
+
+	ck_assert_int_eq(mapp(G1, 0x5000, 5, IOMMU_OP_readable), 0);
+	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G1, 5), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 5), 0);
+	ck_assert_uint_eq(frame(m).pinned, 0);
+	ck_assert_int_eq(unmapp(G1, 0x5000), 0);
+}
+END_TEST
+
+/* ---- Domains going away ---- */
+
+START_TEST(destroy_target_frames_live_until_unmapped)
+{
+	uint64_t m = mfn_of(G3, 9);
+
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW, 0), 0);
+	ck_assert_int_eq(mapf(DM, 0x10, 9, G3, iosdm, RW, 0), 0);
+	ck_assert_int_eq(xpi_sim_domain_destroy(sim, G3), 0);
+	ck_assert_uint_eq(frame(m).free, 0);
+	ck_assert_uint_eq(frame(m).refs, 2); /* the two emulators' */
+	ck_assert_uint_eq(frame(m).owner, XPI_DOMID_INVALID);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, DM), 1);
+	/* Its servers went with it; the mappings are still theirs to undo. */
+	ck_assert_int_eq(xpi_sim_ioreq_server_evtchn_fd(sim, G3, ios0),
+			 -ESRCH);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 0);
+	ck_assert_int_eq(unmapf(DM, 0x10, iosdm, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+END_TEST
+
+START_TEST(destroy_caller_drops_its_mappings)
+{
+	uint64_t m = mfn_of(G1, 5);
+
+	ck_assert_int_eq(mapp(G1, 0x5000, 5, RW), 0);
+	ck_assert_int_eq(xpi_sim_domain_destroy(sim, G1), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+	ck_assert_uint_eq(stats().iommu_entries, 0);
+	ck_assert_int_eq(xpi_sim_domain_destroy(sim, G1), -ESRCH);
+}
+END_TEST
+
+/* ---- The ioreq pages ---- */
+
+/* Map n pages of dom1 for dom0 at bfn[i] (no swap) so they can be
+ * ballooned for invalidates. */
+static void map_for_invalidates(const uint64_t *bfn, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_int_eq(mapf(0, bfn[i], i, G1, ios1, RW, 0), 0);
+}
+
+static void unmap_all(const uint64_t *bfn, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_int_eq(unmapf(0, bfn[i], ios1, 0), 0);
+}
+
+START_TEST(ring_invalidate_is_4_bytes_below_2_32)
+{
+	uint64_t bfn[2] = { HW_BFN, UINT32_MAX }, got[2];
+	void *page = bufpage(G1, ios1);
+
+	map_for_invalidates(bfn, 2);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 0), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 1), 0);
+	ck_assert_uint_eq(ring_used(page), 2);
+	ck_assert_uint_eq(ring_read(page, got, 2), 2);
+	ck_assert_uint_eq(got[0], HW_BFN);
+	ck_assert_uint_eq(got[1], UINT32_MAX);
+#if HAVE_XEN
+	{
+		buffered_iopage_t *pg = page;
+
+		ck_assert_uint_eq(pg->buf_ioreq[1].size, 2);
+		ck_assert_uint_eq(pg->buf_ioreq[1].data, UINT32_MAX);
+		ck_assert_uint_eq(pg->write_pointer, 2);
+		ck_assert_uint_eq(pg->read_pointer, 2);
+	}
+#endif
+	unmap_all(bfn, 2);
+}
+END_TEST
+
+START_TEST(ring_invalidate_is_8_bytes_in_two_slots_from_2_32)
+{
+	uint64_t bfn[1] = { (UINT64_C(1) << 35) + 0x12345 }, got;
+	void *page = bufpage(G1, ios1);
+	const uint8_t *raw = (const uint8_t *)page + 8;
+
+	map_for_invalidates(bfn, 1);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 0), 0);
+	ck_assert_uint_eq(ring_used(page), 2);
+	/* Byte for byte: type 8; size 3 at bits 2..3; data low, then high. */
+	ck_assert_uint_eq(raw[0], 8);
+	ck_assert_uint_eq(raw[1], 3 << 2);
+	ck_assert_uint_eq(raw[4] | raw[5] << 8 | raw[6] << 16, 0x12345);
+	ck_assert_uint_eq(raw[8], 8);
+	ck_assert_uint_eq(raw[12], 8); /* 2^35 >> 32 */
+#if HAVE_XEN
+	{
+		buffered_iopage_t *pg = page;
+
+		ck_assert_uint_eq(pg->buf_ioreq[0].type, IOREQ_TYPE_INVALIDATE);
+		ck_assert_uint_eq(pg->buf_ioreq[0].size, 3);
+		ck_assert_uint_eq(pg->buf_ioreq[0].data, 0x12345);
+		ck_assert_uint_eq(pg->buf_ioreq[1].data, 8);
+	}
+#endif
+	ck_assert_uint_eq(ring_read(page, &got, 1), 1);
+	ck_assert_uint_eq(got, bfn[0]);
+	ck_assert_uint_eq(sstats(G1, ios1).buffered_sent, 1);
+	unmap_all(bfn, 1);
+}
+END_TEST
+
+START_TEST(ring_full_falls_back_to_sync_and_keeps_order)
+{
+	enum { N = 515 };
+	static uint64_t bfn[N], got[N];
+	void *page = bufpage(G1, ios1), *sp = syncpage(G1, ios1);
+	unsigned int n = 0;
+	uint64_t data;
+	uint32_t size;
+
+	for (unsigned int i = 0; i < N; i++)
+		bfn[i] = HW_BFN + i;
+	map_for_invalidates(bfn, N);
+	for (unsigned int i = 0; i < 511; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, i), 0);
+	ck_assert_uint_eq(ring_used(page), 511);
+	ck_assert_int_eq(sync_pending(sp, 0, &data, &size), 0);
+	/* The ring is full: the 512th goes synchronously. */
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 511), 0);
+	ck_assert_int_eq(sync_pending(sp, 0, &data, &size), 1);
+	ck_assert_uint_eq(data, bfn[511]);
+	ck_assert_uint_eq(size, 8);
+	ck_assert_uint_eq(sstats(G1, ios1).sync_sent, 1);
+	/* Later ones wait behind it, even once the ring has room. */
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 512), 0);
+	n += ring_read(page, got, N);
+	ck_assert_uint_eq(n, 511);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 513), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 514), 0);
+	ck_assert_uint_eq(sstats(G1, ios1).waiting, 3);
+	ck_assert_uint_eq(ring_used(page), 0);
+	/* A notify without completing delivers nothing. */
+	ck_assert_int_eq(xpi_sim_ioreq_notify(sim, G1, ios1), 0);
+	ck_assert_uint_eq(sstats(G1, ios1).waiting, 3);
+	got[n++] = data;
+	sync_complete(G1, ios1, sp, 0);
+	ck_assert_uint_eq(sstats(G1, ios1).sync_completed, 1);
+	ck_assert_uint_eq(sstats(G1, ios1).waiting, 0);
+	ck_assert_int_eq(sync_pending(sp, 0, &data, &size), 0);
+	n += ring_read(page, got + n, N - n);
+	ck_assert_uint_eq(n, N);
+	for (unsigned int i = 0; i < N; i++)
+		ck_assert_uint_eq(got[i], bfn[i]);
+	ck_assert_uint_eq(sstats(G1, ios1).buffered_sent, 514);
+	ck_assert_uint_eq(sstats(G1, ios1).notifications, 515);
+	ck_assert_uint_eq(evtchn_count(G1, ios1), 515);
+	unmap_all(bfn, N);
+}
+END_TEST
+
+START_TEST(ring_8_byte_entry_needs_two_free_slots)
+{
+	enum { N = 512 };
+	static uint64_t bfn[N], got[N];
+	void *page = bufpage(G1, ios1), *sp = syncpage(G1, ios1);
+	uint64_t data;
+	uint32_t size;
+
+	for (unsigned int i = 0; i < N; i++)
+		bfn[i] = HW_BFN + i;
+	bfn[510] = (UINT64_C(1) << 33) + 5;
+	bfn[511] = HW_BFN - 1;
+	map_for_invalidates(bfn, N);
+	for (unsigned int i = 0; i < 510; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, i), 0);
+	/* 510 used: one slot left, not enough for 8 bytes. */
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 510), 0);
+	ck_assert_uint_eq(ring_used(page), 510);
+	ck_assert_int_eq(sync_pending(sp, 0, &data, &size), 1);
+	ck_assert_uint_eq(data, bfn[510]);
+	/* A 4-byte one would fit, but waits for order's sake. */
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 511), 0);
+	ck_assert_uint_eq(ring_used(page), 510);
+	ck_assert_uint_eq(sstats(G1, ios1).waiting, 1);
+	sync_complete(G1, ios1, sp, 0);
+	ck_assert_uint_eq(ring_used(page), 511);
+	ck_assert_uint_eq(ring_read(page, got, N), 511);
+	ck_assert_uint_eq(got[509], bfn[509]);
+	ck_assert_uint_eq(got[510], bfn[511]);
+	unmap_all(bfn, N);
+}
+END_TEST
+
+START_TEST(ring_wraps_around_with_8_byte_entries)
+{
+	enum { N = 2000 };
+	static uint64_t bfn[N], got[N];
+	void *page = bufpage(G1, ios1);
+	unsigned int n = 0;
+	uint32_t wp;
+
+	/* Every third BFN is above 2^32: entries straddle the slot 510/0
+	 * boundary as the pointers pass several multiples of 511. */
+	for (unsigned int i = 0; i < N; i++)
+		bfn[i] = i % 3 == 0 ? (UINT64_C(1) << 34) + i : HW_BFN + i;
+	map_for_invalidates(bfn, N);
+	qw_wrapped = 0;
+	for (unsigned int i = 0; i < N; i++) {
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, i), 0);
+		if (i % 97 == 96)
+			n += ring_read(page, got + n, N - n);
+	}
+	n += ring_read(page, got + n, N - n);
+	ck_assert_uint_eq(n, N);
+	for (unsigned int i = 0; i < N; i++)
+		ck_assert_uint_eq(got[i], bfn[i]);
+	memcpy(&wp, (const uint8_t *)page + 4, 4);
+	ck_assert_uint_gt(wp, 3 * 511);
+	ck_assert_uint_gt(qw_wrapped, 0);
+	ck_assert_uint_eq(sstats(G1, ios1).sync_sent, 0);
+	unmap_all(bfn, N);
+}
+END_TEST
+
+START_TEST(ring_flush_all_is_synchronous_all_ones)
+{
+	void *sp0 = syncpage(G3, ios0), *spd = syncpage(G3, iosdm);
+	uint64_t data;
+	uint32_t size;
+
+	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, G3), 0);
+	ck_assert_int_eq(sync_pending(sp0, 0, &data, &size), 1);
+	ck_assert_uint_eq(data, ~UINT64_C(0));
+	ck_assert_uint_eq(size, 4);
+	ck_assert_int_eq(sync_pending(spd, 0, &data, &size), 1);
+	ck_assert_uint_eq(data, ~UINT64_C(0));
+	ck_assert_uint_eq(sstats(G3, ios0).notifications, 1);
+	ck_assert_uint_eq(evtchn_count(G3, iosdm), 1);
+	/* One vCPU, its slot busy. */
+	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, G3), -EBUSY);
+	sync_complete(G3, ios0, sp0, 0);
+	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, G3), -EBUSY);
+	sync_complete(G3, iosdm, spd, 0);
+	ck_assert_uint_eq(sstats(G3, iosdm).sync_completed, 1);
+	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, G3), 0);
+	sync_complete(G3, ios0, sp0, 0);
+	sync_complete(G3, iosdm, spd, 0);
+	/* No servers: nothing to do. */
+	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, DM), 0);
+}
+END_TEST
+
+START_TEST(ring_flush_all_uses_another_vcpu_slot)
+{
+	struct xpi_sim_config cfg;
+	enum { N = 512 };
+	static uint64_t bfn[N];
+	void *sp;
+	uint64_t data;
+	uint32_t size;
+
+	xpi_sim_config_init(&cfg);
+	cfg.ioreq_vcpus = 2;
+	remake(&cfg);
+	sp = syncpage(G1, ios1);
+	for (unsigned int i = 0; i < N; i++)
+		bfn[i] = HW_BFN + i;
+	map_for_invalidates(bfn, N);
+	for (unsigned int i = 0; i < N; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, i), 0);
+	/* vCPU 0 holds the BFN invalidate, vCPU 1 takes the flush-all. */
+	ck_assert_int_eq(sync_pending(sp, 0, &data, &size), 1);
+	ck_assert_uint_eq(data, bfn[511]);
+	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, G1), 0);
+	ck_assert_int_eq(sync_pending(sp, 1, &data, &size), 1);
+	ck_assert_uint_eq(data, ~UINT64_C(0));
+	sync_complete(G1, ios1, sp, 1);
+	sync_complete(G1, ios1, sp, 0);
+	ck_assert_uint_eq(sstats(G1, ios1).sync_completed, 2);
+	unmap_all(bfn, N);
+}
+END_TEST
+
+START_TEST(ring_destroyed_server_gets_nothing)
+{
+	uint64_t m = mfn_of(G3, 9);
+
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW, 0), 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(sim, G3, ios0), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_evtchn_fd(sim, G3, ios0),
+			 -ENOENT);
+	ck_assert_uint_eq(sstats(G3, iosdm).buffered_sent, 0);
+	/* The mapping is still the emulator's to undo. */
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+END_TEST
+
+/* ---- Grant maps ---- */
+
+START_TEST(grant_map_request_bfn_map_maps_at_given_bfn)
+{
+	uint64_t m = mfn_of(G3, 5), addr = 0x123000;
+	uint32_t h;
+	int ref = xpi_sim_grant_create(sim, G3, 5, DM, 0);
+
+	ck_assert_int_ge(ref, 0);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+					   XPI_GNTMAP_device_map |
+						   XPI_GNTMAP_request_bfn_map,
+					   &addr, &h),
+			 0);
+	ck_assert_uint_eq(addr, 0x123000);
+	ck_assert_uint_eq(iommu_mfn(DM, 0x123), m);
+	/* Ownership, the grant mapping, the IOMMU mapping. */
+	ck_assert_uint_eq(frame(m).refs, 3);
+	ck_assert_uint_eq(frame(m).writable_refs, 1);
+	ck_assert_uint_eq(stats().iommu_entries, 1);
+	/* unmap_page does not take a grant's mapping. */
+	ck_assert_int_eq(unmapp(DM, 0x123), -ENOENT);
+	ck_assert_int_eq(xpi_sim_grant_unmap(sim, DM, h), 0);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, DM, 0x123, &addr, NULL),
+			 -ENOENT);
+	ck_assert_uint_eq(frame(m).refs, 1);
+	ck_assert_uint_eq(frame(m).writable_refs, 0);
+	ck_assert_int_eq(xpi_sim_grant_unmap(sim, DM, h), -4);
+}
+END_TEST
+
+START_TEST(grant_map_without_request_bfn_map_returns_mfn)
+{
+	uint64_t m = mfn_of(G3, 5), addr = 0xdead000;
+	uint32_t h;
+	int ref = xpi_sim_grant_create(sim, G3, 5, DM, 1);
+
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+					   XPI_GNTMAP_device_map |
+						   XPI_GNTMAP_readonly,
+					   &addr, &h),
+			 0);
+	ck_assert_uint_eq(addr, m << 12);
+	ck_assert_uint_eq(frame(m).refs, 2);
+	ck_assert_uint_eq(stats().iommu_entries, 0);
+	/* Host mapping only: dev_bus_addr may be NULL. */
+	{
+		uint32_t h2;
+
+		ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+						   XPI_GNTMAP_host_map |
+							   XPI_GNTMAP_readonly,
+						   NULL, &h2),
+				 0);
+		ck_assert_int_eq(xpi_sim_grant_unmap(sim, DM, h2), 0);
+	}
+	/* Another domain cannot unmap it. */
+	ck_assert_int_eq(xpi_sim_grant_unmap(sim, G1, h), -4);
+	ck_assert_int_eq(xpi_sim_grant_unmap(sim, DM, 9999), -4);
+	ck_assert_int_eq(xpi_sim_grant_unmap(sim, DM, h), 0);
+	ck_assert_uint_eq(frame(m).refs, 1);
+}
+END_TEST
+
+START_TEST(grant_map_errors)
+{
+	uint64_t addr;
+	uint32_t h;
+	const uint32_t bfnmap =
+		XPI_GNTMAP_device_map | XPI_GNTMAP_request_bfn_map;
+	int ref = xpi_sim_grant_create(sim, G3, 5, DM, 0);
+	int roref = xpi_sim_grant_create(sim, G3, 6, DM, 1);
+	int g1ref = xpi_sim_grant_create(sim, G3, 7, G1, 0);
+	int nohw = xpi_sim_grant_create(sim, G1, 7, G3, 0);
+
+	ck_assert_int_ge(nohw, 0);
+	/* Misaligned bus address. */
+	addr = 0x123004;
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   &addr, &h),
+			 -6);
+	/* Beyond the BFN width; RMRR. */
+	addr = UINT64_C(1) << 48;
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   &addr, &h),
+			 -6);
+	ck_assert_int_eq(xpi_sim_rmrr_add(sim, DM, 0x200, 4), 0);
+	addr = 0x201000;
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   &addr, &h),
+			 -6);
+	/* Occupied BFN. */
+	ck_assert_int_eq(mapf(DM, 0x300, 9, G3, iosdm, RW, 0), 0);
+	addr = 0x300000;
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   &addr, &h),
+			 -7);
+	ck_assert_int_eq(unmapf(DM, 0x300, iosdm, 0), 0);
+	/* Permission: no map_cap; read-only grant mapped writable; not
+	 * the grantee; pinned page mapped writable. */
+	addr = 0x400000;
+	ck_assert_int_eq(xpi_sim_grant_map(sim, G3, G1, (uint32_t)nohw, bfnmap,
+					   &addr, &h),
+			 -8);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)roref,
+					   bfnmap, &addr, &h),
+			 -8);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)g1ref,
+					   bfnmap, &addr, &h),
+			 -8);
+	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G3, 5), 0);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   &addr, &h),
+			 -8);
+	ck_assert_int_eq(xpi_sim_unpin_pagetable(sim, G3, 5), 0);
+	/* Bad reference; bad granter; bad flags; no caller. */
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, 999, bfnmap, &addr,
+					   &h),
+			 -3);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, 99, 0, bfnmap, &addr, &h),
+			 -2);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+					   XPI_GNTMAP_request_bfn_map, &addr,
+					   &h),
+			 -1);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, 0,
+					   &addr, &h),
+			 -1);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+					   bfnmap | (1u << 9), &addr, &h),
+			 -1);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   NULL, &h),
+			 -1);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   &addr, NULL),
+			 -1);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, 99, G3, (uint32_t)ref, bfnmap,
+					   &addr, &h),
+			 -1);
+	/* IOMMU fault. */
+	ck_assert_int_eq(xpi_sim_inject_iommu_faults(sim, 1), 0);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   &addr, &h),
+			 -1);
+	ck_assert_uint_eq(frame(mfn_of(G3, 5)).refs, 1);
+	/* Ballooned-out granted GFN. */
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 5), 0);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
+					   &addr, &h),
+			 -1);
+	ck_assert_uint_eq(stats().iommu_entries, 0);
+}
+END_TEST
+
+START_TEST(grant_unmap_fault_keeps_mapping)
+{
+	uint64_t addr = 0x123000, m = mfn_of(G3, 5);
+	uint32_t h;
+	int ref = xpi_sim_grant_create(sim, G3, 5, DM, 0);
+
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+					   XPI_GNTMAP_device_map |
+						   XPI_GNTMAP_request_bfn_map,
+					   &addr, &h),
+			 0);
+	ck_assert_int_eq(xpi_sim_inject_iommu_faults(sim, 1), 0);
+	ck_assert_int_eq(xpi_sim_grant_unmap(sim, DM, h), -1);
+	ck_assert_uint_eq(iommu_mfn(DM, 0x123), m);
+	/* The grantee going away releases the mapping. */
+	ck_assert_int_eq(xpi_sim_domain_destroy(sim, DM), 0);
+	ck_assert_uint_eq(frame(m).refs, 1);
+}
+END_TEST
+
+START_TEST(grant_table_full_is_enospc)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < 4096 && rc >= 0; i++)
+		rc = xpi_sim_grant_create(sim, G3, i % 1024, DM, 0);
+	ck_assert_int_eq(rc, 4095);
+	ck_assert_int_eq(xpi_sim_grant_create(sim, G3, 0, DM, 0), -ENOSPC);
+}
+END_TEST
+
+/* ---- The auditor ---- */
+
+struct reports {
+	unsigned int n;
+	char first[256];
+};
+
+static void collect(void *opaque, const char *violation)
+{
+	struct reports *r = opaque;
+
+	if (!r->n++)
+		snprintf(r->first, sizeof(r->first), "%s", violation);
+}
+
+START_TEST(auditor_detects_a_wrong_reference_count)
+{
+	uint64_t m = mfn_of(G1, 5);
+	struct reports r = { 0 };
+
+	ck_assert_int_eq(mapp(G1, 0x5000, 5, RW), 0);
+	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
+	ck_assert_int_eq(xpi_sim_debug_corrupt_refs(sim, m, 1), 0);
+	ck_assert_int_eq(xpi_sim_audit(sim, collect, &r), 1);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_ptr_nonnull(strstr(r.first, "references"));
+	/* Down to zero with an owner: two findings. */
+	ck_assert_int_eq(xpi_sim_debug_corrupt_refs(sim, m, -3), 0);
+	ck_assert_int_ge(xpi_sim_audit(sim, NULL, NULL), 2);
+	ck_assert_int_eq(xpi_sim_debug_corrupt_refs(sim, m, 2), 0);
+	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
+	ck_assert_int_eq(xpi_sim_debug_corrupt_refs(NULL, 0, 1), -EINVAL);
+	ck_assert_int_eq(unmapp(G1, 0x5000), 0);
+}
+END_TEST
+
+START_TEST(auditor_detects_m2b_and_iommu_disagreeing)
+{
+	struct reports r = { 0 };
+	uint32_t idx;
+
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW, 0), 0);
+	/* Behind the model's back: the M2B entry names another BFN. */
+	idx = sim_m2b_find(sim, 0, 0, HW_BFN, ios0);
+	ck_assert_uint_ne(idx, UINT32_MAX);
+	sim->m2b.e[idx].bfn++;
+	ck_assert_int_ge(xpi_sim_audit(sim, collect, &r), 2);
+	ck_assert_ptr_nonnull(strstr(r.first, "index"));
+	sim->m2b.e[idx].bfn--;
+	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+}
+END_TEST
+
+/* ---- Scale ---- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(balloon_storm_then_unmaps_stays_near_linear)
+{
+	/* 1/8 of it under valgrind, which runs some 50 times slower. */
+	unsigned int n = getenv("XPI_UNDER_VALGRIND") ? 12500 : 100000;
+	struct xpi_sim_domain_config dc = {
+		.nr_pages = n,
+		.backing = XPI_SIM_BACKING_SCATTERED,
+		.dm_target = XPI_DOMID_INVALID,
+	};
+	struct pv_iommu_op *ops = calloc(n, sizeof(*ops));
+	unsigned int bad = 0;
+	uint16_t ios;
+	double t0, t_out, t_unmap;
+
+	ck_assert_ptr_nonnull(ops);
+	ck_assert_int_eq(xpi_sim_domain_create(sim, 9, &dc), 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, 9, &ios), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		ops[i].subop_id = IOMMUOP_map_foreign_page;
+		ops[i].flags = RW;
+		ops[i].u.map_foreign_page.bfn = HW_BFN + i;
+		ops[i].u.map_foreign_page.gfn = i;
+		ops[i].u.map_foreign_page.domid = 9;
+		ops[i].u.map_foreign_page.ioserver = ios;
+	}
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, n), 0);
+	for (unsigned int i = 0; i < n; i++)
+		bad += ops[i].status != 0;
+	ck_assert_uint_eq(bad, 0);
+	/* Nobody reads the ring: 511 buffered, one synchronous, the rest wait. */
+	t0 = now();
+	for (unsigned int i = 0; i < n; i++)
+		bad += xpi_sim_balloon_out(sim, 9, i) != 0;
+	t_out = now() - t0;
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_uint_eq(sstats(9, ios).waiting, n - 512);
+	for (unsigned int i = 0; i < n; i++) {
+		ops[i].subop_id = IOMMUOP_unmap_foreign_page;
+		ops[i].flags = 0;
+		ops[i].u.unmap_foreign_page.bfn = HW_BFN + i;
+		ops[i].u.unmap_foreign_page.ioserver = ios;
+	}
+	t0 = now();
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, n), 0);
+	t_unmap = now() - t0;
+	for (unsigned int i = 0; i < n; i++)
+		bad += ops[i].status != 0;
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_uint_eq(stats().m2b_entries, 0);
+	ck_assert_uint_eq(stats().free_frames,
+			  (UINT64_C(1) << 20) - 257 - 65536 - 4096 - 1024 -
+				  1024);
+	fprintf(stderr, "%u balloon-outs in %.3f s, %u unmaps in %.3f s\n", n,
+		t_out, n, t_unmap);
+	if (!getenv("XPI_UNDER_VALGRIND"))
+		ck_assert(t_out + t_unmap < 2.0);
+	free(ops);
+}
+END_TEST
+
+static Suite *balloon_suite(void)
+{
+	Suite *s = suite_create("sim-balloon");
+	TCase *tc = tcase_create("balloon");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, balloon_swap_mfn_points_bfn_at_scratch_and_frees_frame);
+	tcase_add_test(tc, balloon_without_swap_keeps_references_until_unmap);
+	tcase_add_test(tc, balloon_swaps_only_when_every_entry_allows_it);
+	tcase_add_test(tc, balloon_lookup_entry_prevents_swap);
+	tcase_add_test(tc, balloon_no_iommu_host_lookup_needs_unmap);
+	tcase_add_test(tc, balloon_splits_a_larger_swappable_extent);
+	tcase_add_test(tc, balloon_populate_gives_a_new_frame);
+	tcase_add_test(tc, balloon_xen_owned_gfn_goes_back_to_the_heap);
+	tcase_add_test(tc, self_balloon_pin_fails_with_writable_mapping);
+	tcase_add_test(tc, self_balloon_released_page_freed_after_last_unmap);
+	tcase_add_test(tc, self_balloon_pinned_page_released_is_unpinned);
+	tcase_add_test(tc, destroy_target_frames_live_until_unmapped);
+	tcase_add_test(tc, destroy_caller_drops_its_mappings);
+	tcase_add_test(tc, ring_invalidate_is_4_bytes_below_2_32);
+	tcase_add_test(tc, ring_invalidate_is_8_bytes_in_two_slots_from_2_32);
+	tcase_add_test(tc, ring_full_falls_back_to_sync_and_keeps_order);
+	tcase_add_test(tc, ring_8_byte_entry_needs_two_free_slots);
+	tcase_add_test(tc, ring_wraps_around_with_8_byte_entries);
+	tcase_add_test(tc, ring_flush_all_is_synchronous_all_ones);
+	tcase_add_test(tc, ring_flush_all_uses_another_vcpu_slot);
+	tcase_add_test(tc, ring_destroyed_server_gets_nothing);
+	tcase_add_test(tc, grant_map_request_bfn_map_maps_at_given_bfn);
+	tcase_add_test(tc, grant_map_without_request_bfn_map_returns_mfn);
+	tcase_add_test(tc, grant_map_errors);
+	tcase_add_test(tc, grant_unmap_fault_keeps_mapping);
+	tcase_add_test(tc, grant_table_full_is_enospc);
+	tcase_add_test(tc, auditor_detects_a_wrong_reference_count);
+	tcase_add_test(tc, auditor_detects_m2b_and_iommu_disagreeing);
+	tcase_add_test(tc, balloon_storm_then_unmaps_stays_near_linear);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return xt_run(balloon_suite());
+}
