@@ -176,6 +176,8 @@ void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr)
 
 	if (nr == 1 && h->bfn.key_ok) {
 		m = pthread_getspecific(h->bfn.key);
+		if (!m)
+			m = mag_get(h);
 		if (m && m->n < XPI_BFN_MAG_SIZE) {
 			m->bfn[m->n++] = bfn;
 			return;

@@ -25,7 +25,8 @@
 
 #define XPI_PRIVCMD_PATH "/dev/xen/privcmd"
 
-#define XPI_BFN_WIDTH 52 /* the tracker's key width; BFNs are below 2^52 */
+/* The tracker's key width: BFNs below 2^40 (a 52-bit bus address). */
+#define XPI_BFN_WIDTH 40
 
 struct xpi_handle;
 

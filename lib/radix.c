@@ -57,6 +57,8 @@ int xpi_radix_init(struct xpi_radix *r, unsigned int width)
 	r->levels = (width + SLOT_BITS - 1) / SLOT_BITS;
 	r->extents = 0;
 	r->nodes = 0;
+	r->hint = NULL;
+	r->spare = NULL;
 	return 0;
 }
 
@@ -79,6 +81,9 @@ void xpi_radix_destroy(struct xpi_radix *r)
 		return;
 	if (r->root)
 		free_node(r->root, r->levels - 1);
+	free(r->spare);
+	r->spare = NULL;
+	r->hint = NULL;
 	r->root = NULL;
 	r->extents = 0;
 	r->nodes = 0;
@@ -153,7 +158,10 @@ int xpi_radix_insert(struct xpi_radix *r, uint64_t base, unsigned int order,
 		unsigned int idx = slot_index(base, level);
 
 		if (!n) {
-			n = calloc(1, sizeof(*n));
+			n = r->spare;
+			r->spare = NULL;
+			if (!n)
+				n = calloc(1, sizeof(*n));
 			if (!n) {
 				/* Unlink the empty nodes made on the way down. */
 				while (nmade--) {
@@ -224,11 +232,25 @@ int xpi_radix_find(const struct xpi_radix *r, uint64_t key,
 		   struct xpi_radix_extent *ext)
 {
 	unsigned int level, idx, order, base_idx;
-	struct xpi_radix_node *n = locate(r, key, &level, &idx, NULL);
+	struct xpi_radix_node *n;
 	uint64_t s;
 
-	if (!n)
-		return -ENOENT;
+	if (r->hint && (key >> SLOT_BITS) == r->hint_key) {
+		n = r->hint;
+		idx = (unsigned int)key & (SLOTS - 1);
+		/* A leaf node means no larger extent covers these keys. */
+		if (!n->slot[idx])
+			return -ENOENT;
+	} else {
+		n = locate(r, key, &level, &idx, NULL);
+		if (!n)
+			return -ENOENT;
+		if (level == 0) {
+			/* find() is logically const: the hint only caches. */
+			((struct xpi_radix *)r)->hint = n;
+			((struct xpi_radix *)r)->hint_key = key >> SLOT_BITS;
+		}
+	}
 	s = n->slot[idx];
 	order = slot_order(s);
 	base_idx = idx & ~((1u << (order % SLOT_BITS)) - 1);
@@ -262,6 +284,23 @@ int xpi_radix_remove(struct xpi_radix *r, uint64_t base,
 	struct xpi_radix_node *n;
 	uint64_t s;
 
+	idx = (unsigned int)base & (SLOTS - 1);
+	if (r->hint && (base >> SLOT_BITS) == r->hint_key &&
+	    r->hint->used > 1 && slot_is_entry(r->hint->slot[idx]) &&
+	    slot_order(r->hint->slot[idx]) == 0) {
+		/* A page in a leaf that stays non-empty: no walk, no pruning. */
+		n = r->hint;
+		s = n->slot[idx];
+		if (ext) {
+			ext->base = base;
+			ext->order = 0;
+			ext->value = s & XPI_RADIX_VALUE_MASK;
+		}
+		n->slot[idx] = 0;
+		n->used--;
+		r->extents--;
+		return 0;
+	}
 	n = locate(r, base, &level, &idx, path);
 	if (!n)
 		return -ENOENT;
@@ -282,7 +321,12 @@ int xpi_radix_remove(struct xpi_radix *r, uint64_t base,
 
 	/* Free the nodes this emptied, bottom up. */
 	while (n->used == 0) {
-		free(n);
+		if (n == r->hint)
+			r->hint = NULL;
+		if (!r->spare)
+			r->spare = n; /* all its slots are zero again */
+		else
+			free(n);
 		r->nodes--;
 		if (level == r->levels - 1) {
 			r->root = NULL;

@@ -25,6 +25,11 @@ struct xpi_radix {
 	unsigned int width;	/* key bits */
 	uint64_t extents;	/* live extents */
 	size_t nodes;		/* allocated nodes */
+	/* The last leaf walked to, so that neighbouring keys skip the walk. */
+	struct xpi_radix_node *hint;
+	uint64_t hint_key;	/* key >> 9 of the hint's keys */
+	/* One emptied node kept for the next insert (already all zero). */
+	struct xpi_radix_node *spare;
 };
 
 /* One live extent. */

@@ -111,6 +111,10 @@ int xpi_tracker_remove(struct xpi_tracker *t, uint64_t bfn,
 int xpi_tracker_range_free(const struct xpi_tracker *t, uint64_t bfn,
 			   unsigned int order)
 {
+	/* Beyond the tracker's width nothing can be live (nor tracked). */
+	if (order >= XPI_BFN_WIDTH || bfn >> XPI_BFN_WIDTH ||
+	    (bfn + (UINT64_C(1) << order)) >> XPI_BFN_WIDTH)
+		return 1;
 	return xpi_radix_range_empty(&t->map, bfn, order);
 }
 

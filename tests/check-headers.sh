@@ -6,6 +6,7 @@ srcdir=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/all.c" <<'C'
+#include <string.h>
 #include <xenpviommu.h>
 #include <xenpviommu/abi.h>
 #include <xenpviommu/sim.h>
@@ -13,7 +14,8 @@ cat >"$tmp/all.c" <<'C'
 #include <xenpviommu/listener.h>
 int main(void)
 {
-	struct pv_iommu_op op = { 0 };
+	struct pv_iommu_op op;
+	memset(&op, 0, sizeof(op));
 	op.flags = pv_iommu_flags_set_order(IOMMU_OP_readable, 9);
 	return pv_iommu_flags_order(op.flags) == 9 ? 0 : 1;
 }
@@ -37,7 +39,7 @@ done
 for cxx in g++ clang++; do
 	command -v $cxx >/dev/null || continue
 	check $cxx -std=c++11 -pedantic -Wall -Wextra -Werror -I"$srcdir/include" -c "$tmp/all.cc" -o "$tmp/cxx.o"
-	check $cxx -std=c++98 -Wall -Wextra -Werror -Wno-long-long -Wno-c++11-long-long -I"$srcdir/include" -c "$tmp/all.cc" -o "$tmp/cxx98.o"
+	check $cxx -std=c++98 -Wall -Wextra -Werror -Wno-long-long -I"$srcdir/include" -c "$tmp/all.cc" -o "$tmp/cxx98.o"
 done
 echo "headers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

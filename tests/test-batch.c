@@ -123,7 +123,7 @@ START_TEST(submit_once_then_reset)
 {
 	struct pv_iommu_op op;
 
-	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 100, 0, RW), 0);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1000, 0, RW), 0);
 	ck_assert_int_eq(xpi_batch_submit(b), 1);
 	ck_assert_int_eq(xpi_batch_status(b, 0), 0);
 	ck_assert_int_eq(xpi_batch_get_op(b, 0, &op), 0);
@@ -334,12 +334,23 @@ END_TEST
 
 START_TEST(map_range_helpers)
 {
-	struct xpi_stats before = stats(), after;
+	struct xpi_stats before, after;
+	xpi_handle *g;
+	uint64_t mfn;
 
-	/* 1:1 of 2 MiB aligned: one order-9 op */
-	ck_assert_int_eq(xpi_map_identity(h, HIGH, 512, RW), 0);
-	after = stats();
+	/* A guest with a device maps its RAM 1:1 (as Linux would): 2 MiB
+	 * aligned and contiguous, so one order-9 op. */
+	xt_guest(sim, 2, 1024, XPI_SIM_BACKING_CONTIGUOUS);
+	g = xt_open(sim, 2);
+	ck_assert_int_eq(xpi_get_stats(g, &before), 0);
+	ck_assert_int_eq(xpi_map_identity(g, 512, 512, RW), 0);
+	ck_assert_int_eq(xpi_get_stats(g, &after), 0);
 	ck_assert_uint_eq(after.ops - before.ops, 1);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 2, 700, &mfn, NULL), 0);
+	ck_assert_int_eq(xpi_close(g), 0);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 2, 700, &mfn, NULL), -ENOENT);
+
+	ck_assert_int_eq(xpi_map_range(h, HIGH, 1024, 512, RW), 0);
 	xt_expect_error("");
 	ck_assert_int_eq(xpi_map_range(NULL, 0, 0, 1, RW), -EINVAL);
 	ck_assert_int_eq(xpi_map_range(h, HIGH, 0, 0, RW), -EINVAL);
