@@ -4,10 +4,13 @@
  *   append N RESERVE   append N map ops to a batch that already grew to
  *                      RESERVE ops once (the builder's steady-state cost;
  *                      bench/run takes instructions at two N)
- *   bulk N MAX_OPS     N single-page map_foreign_page ops, then N unmaps,
+ *   bulk N MAX_OPS [GUEST_PAGES]
+ *                      N single-page map_foreign_page ops, then N unmaps,
  *                      through the builder with MAX_OPS per hypercall
  *                      (0: the default): ops per hypercall, and IOTLB
- *                      flushes per hypercall from the simulator
+ *                      flushes per hypercall from the simulator; the guest
+ *                      has GUEST_PAGES (default N; give both runs of a
+ *                      callgrind difference the same)
  *   naive N            the same N maps and unmaps in one run: one op per
  *                      hypercall through the public API (bench_naive),
  *                      then through the builder (bench_batched), then
@@ -196,7 +199,8 @@ static void print_phase(const char *prefix, const struct phase *p)
 
 int main(int argc, char **argv)
 {
-	const char *usage = "append N RESERVE | bulk N MAX_OPS | naive N";
+	const char *usage =
+		"append N RESERVE | bulk N MAX_OPS [GUEST_PAGES] | naive N";
 	struct bench_host b;
 	struct phase p = { 0 }, q = { 0 };
 
@@ -217,8 +221,11 @@ int main(int argc, char **argv)
 		bench_host_close(&b);
 	} else if (!strcmp(argv[1], "bulk")) {
 		uint64_t n = bench_arg(argc, argv, 2, 0);
+		uint64_t pages = bench_arg(argc, argv, 4, n);
 
-		bench_host_open(&b, n, 9,
+		if (pages < n)
+			bench_usage(argv[0], "bulk: GUEST_PAGES below N");
+		bench_host_open(&b, pages, 9,
 				(unsigned int)bench_arg(argc, argv, 3, 0));
 		bench_batched(&b, n, &p);
 		print_phase("", &p);

@@ -33,6 +33,11 @@ static struct ex_logger *the_logger;
 static void ex_vmessage(struct xentoollog_logger *logger,
 			xentoollog_level level, int errnoval,
 			const char *context, const char *format, va_list al)
+	__attribute__((format(printf, 5, 0)));
+
+static void ex_vmessage(struct xentoollog_logger *logger,
+			xentoollog_level level, int errnoval,
+			const char *context, const char *format, va_list al)
 {
 	struct ex_logger *l = (struct ex_logger *)logger;
 	char msg[448];
