@@ -151,28 +151,54 @@ static inline int bad_order(uint64_t bfn, uint64_t gfn, unsigned int order)
 
 #define MAP_FLAGS (IOMMU_OP_readable | IOMMU_OP_writeable)
 
+static __attribute__((noinline)) long add_map_slow(struct xpi_batch *b,
+						  uint64_t bfn, uint64_t gfn,
+						  unsigned int order,
+						  unsigned int flags);
+
+/*
+ * The hot path: every check folded into one test and no call, so the
+ * compiler needs no stack frame; anything unusual (bad input, a full
+ * array) goes to add_map_slow().
+ */
 XPI_EXPORT long xpi_batch_add_map(struct xpi_batch *b, uint64_t bfn,
 				  uint64_t gfn, unsigned int order,
 				  unsigned int flags)
 {
-	struct pv_iommu_op *op;
+	if (__builtin_expect(b != NULL, 1)) {
+		size_t n = b->n;
+		uint64_t bad = (flags & ~(MAP_FLAGS | IOMMU_MAP_OP_no_ref_cnt)) |
+			       !(flags & MAP_FLAGS) | (order > 63) |
+			       ((bfn | gfn) &
+				((UINT64_C(1) << (order & 63)) - 1)) |
+			       (n == b->cap) | (unsigned int)b->submitted;
 
-	if (__builtin_expect(!b || b->submitted ||
-				     (flags & ~(MAP_FLAGS |
-						IOMMU_MAP_OP_no_ref_cnt)) ||
-				     !(flags & MAP_FLAGS) ||
-				     bad_order(bfn, gfn, order),
-			     0))
+		if (__builtin_expect(!bad, 1)) {
+			struct pv_iommu_op *op = &b->ops[n];
+
+			op->subop_id = IOMMUOP_map_page;
+			op->flags = (uint16_t)(flags |
+					       order << IOMMU_page_order_shift);
+			op->status = 0;
+			op->u.map_page.bfn = bfn;
+			op->u.map_page.gfn = gfn;
+			b->n = n + 1;
+			return (long)n;
+		}
+	}
+	return add_map_slow(b, bfn, gfn, order, flags);
+}
+
+static long add_map_slow(struct xpi_batch *b, uint64_t bfn, uint64_t gfn,
+			 unsigned int order, unsigned int flags)
+{
+	if (!b || b->submitted ||
+	    (flags & ~(MAP_FLAGS | IOMMU_MAP_OP_no_ref_cnt)) ||
+	    !(flags & MAP_FLAGS) || bad_order(bfn, gfn, order))
 		return refuse(b, "map_page: bad flags or order, or submitted");
-	op = slot(b);
-	if (!op)
+	if (!slot(b))
 		return -ENOMEM;
-	op->subop_id = IOMMUOP_map_page;
-	op->flags = (uint16_t)(flags | order << IOMMU_page_order_shift);
-	op->status = 0;
-	op->u.map_page.bfn = bfn;
-	op->u.map_page.gfn = gfn;
-	return (long)b->n++;
+	return xpi_batch_add_map(b, bfn, gfn, order, flags);
 }
 
 XPI_EXPORT long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,

@@ -14,6 +14,18 @@
 
 static void mag_destructor(void *p);
 
+/*
+ * This thread's magazine of the allocator it used last, so the hot path
+ * needs neither pthread_getspecific() nor a lock.  uid (never reused)
+ * tells whether the cache belongs to the allocator at hand.
+ */
+static _Thread_local struct {
+	uint64_t uid;
+	struct xpi_bfn_mag *mag;
+} tls_mag;
+
+static uint64_t next_uid = 1;
+
 int xpi_bfn_init(struct xpi_bfn_alloc *a, uint64_t base, uint64_t count)
 {
 	a->base = base;
@@ -23,6 +35,7 @@ int xpi_bfn_init(struct xpi_bfn_alloc *a, uint64_t base, uint64_t count)
 	a->nstack = a->capstack = 0;
 	a->reserved = 0;
 	a->mags = NULL;
+	a->uid = __atomic_fetch_add(&next_uid, 1, __ATOMIC_RELAXED);
 	a->key_ok = pthread_key_create(&a->key, mag_destructor) == 0;
 	return a->key_ok ? 0 : -EAGAIN;
 }
@@ -78,6 +91,9 @@ static void mag_destructor(void *p)
 	struct xpi_bfn_mag *m = p, **link;
 	struct xpi_handle *h = m->h;
 
+	if (tls_mag.mag == m)
+		tls_mag.uid = 0;
+
 	pthread_mutex_lock(&h->lock);
 	while (m->n)
 		stack_push(&h->bfn, m->bfn[--m->n]);
@@ -99,7 +115,7 @@ static struct xpi_bfn_mag *mag_get(struct xpi_handle *h)
 		return NULL;
 	m = pthread_getspecific(h->bfn.key);
 	if (m)
-		return m;
+		goto cache;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
@@ -112,6 +128,9 @@ static struct xpi_bfn_mag *mag_get(struct xpi_handle *h)
 	m->next = h->bfn.mags;
 	h->bfn.mags = m;
 	pthread_mutex_unlock(&h->lock);
+cache:
+	tls_mag.uid = h->bfn.uid;
+	tls_mag.mag = m;
 	return m;
 }
 
@@ -124,7 +143,7 @@ static int alloc_slow(struct xpi_handle *h, struct xpi_bfn_mag *m,
 	rc = take_locked(&h->bfn, bfn);
 	/* Refill half a magazine so the next allocations stay lock-free. */
 	if (!rc && m) {
-		while (m->n < XPI_BFN_MAG_SIZE / 2 &&
+		while (m->n < XPI_BFN_MAG_SIZE &&
 		       take_locked(&h->bfn, &m->bfn[m->n]) == 0)
 			m->n++;
 	}
@@ -132,16 +151,21 @@ static int alloc_slow(struct xpi_handle *h, struct xpi_bfn_mag *m,
 	return rc;
 }
 
+static __attribute__((noinline)) int alloc_one_slow(struct xpi_handle *h,
+						    uint64_t *bfn)
+{
+	return alloc_slow(h, mag_get(h), bfn);
+}
+
 int xpi_bfn_alloc_one(struct xpi_handle *h, uint64_t *bfn)
 {
-	struct xpi_bfn_mag *m = h->bfn.key_ok ? pthread_getspecific(h->bfn.key)
-					      : NULL;
+	struct xpi_bfn_mag *m = tls_mag.mag;
 
-	if (__builtin_expect(m && m->n, 1)) {
+	if (__builtin_expect(tls_mag.uid == h->bfn.uid && m->n, 1)) {
 		*bfn = m->bfn[--m->n];
 		return 0;
 	}
-	return alloc_slow(h, m ? m : mag_get(h), bfn);
+	return alloc_one_slow(h, bfn);
 }
 
 int xpi_bfn_alloc_run(struct xpi_handle *h, uint64_t nr,
@@ -175,9 +199,7 @@ void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr)
 	struct xpi_bfn_mag *m;
 
 	if (nr == 1 && h->bfn.key_ok) {
-		m = pthread_getspecific(h->bfn.key);
-		if (!m)
-			m = mag_get(h);
+		m = tls_mag.uid == h->bfn.uid ? tls_mag.mag : mag_get(h);
 		if (m && m->n < XPI_BFN_MAG_SIZE) {
 			m->bfn[m->n++] = bfn;
 			return;

@@ -19,10 +19,10 @@ static const char *const level_names[XTL_NUM_LEVELS] = {
 	"info",	    "notice", "warning", "error",  "critical",
 };
 
-static void stderr_vmessage(struct xentoollog_logger *logger,
-			    xentoollog_level level, int errnoval,
-			    const char *context, const char *format,
-			    va_list al)
+static __attribute__((format(printf, 5, 0))) void
+stderr_vmessage(struct xentoollog_logger *logger, xentoollog_level level,
+		int errnoval, const char *context, const char *format,
+		va_list al)
 {
 	struct stderr_logger *l = (struct stderr_logger *)logger;
 

@@ -50,7 +50,8 @@ void xpi_logger_destroy(struct xentoollog_logger *logger);
  * positive errno to append, or -1 for none.
  */
 void xpi_logv(struct xentoollog_logger *logger, xentoollog_level level,
-	      int errnoval, const char *fmt, va_list ap);
+	      int errnoval, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 void xpi_logf(struct xentoollog_logger *logger, xentoollog_level level,
 	      int errnoval, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

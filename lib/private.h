@@ -98,6 +98,7 @@ struct xpi_bfn_alloc {
 	pthread_key_t key;
 	int key_ok;
 	struct xpi_bfn_mag *mags;
+	uint64_t uid;		/* unique per allocator, for the TLS cache */
 };
 
 struct xpi_handle {

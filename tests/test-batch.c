@@ -107,7 +107,12 @@ START_TEST(append_bad_input)
 	ck_assert_int_eq(xpi_batch_set_policy(NULL, XPI_BATCH_INDEPENDENT),
 			 -EINVAL);
 	ck_assert_int_eq(xpi_batch_set_coalesce(NULL, 1), -EINVAL);
-	ck_assert_int_eq(xpi_batch_new(NULL, &b), -EINVAL);
+	{
+		struct xpi_batch *other = b;
+
+		ck_assert_int_eq(xpi_batch_new(NULL, &other), -EINVAL);
+		ck_assert_ptr_null(other);
+	}
 	ck_assert_int_eq(xpi_batch_new(h, NULL), -EINVAL);
 	ck_assert_int_eq(xpi_batch_submit(NULL), -EINVAL);
 	ck_assert_int_eq(xpi_batch_status(NULL, 0), -EINVAL);

@@ -15,9 +15,9 @@ static unsigned int nexpected;
 static char seen[64][512];
 static unsigned int nseen;
 
-static void xt_vmessage(struct xentoollog_logger *logger,
-			xentoollog_level level, int errnoval,
-			const char *context, const char *format, va_list al)
+static __attribute__((format(printf, 5, 0))) void
+xt_vmessage(struct xentoollog_logger *logger, xentoollog_level level,
+	    int errnoval, const char *context, const char *format, va_list al)
 {
 	char msg[512];
 
