@@ -250,8 +250,10 @@ static void audit_foreign(struct audit *a)
 		violation(a, "auditor out of memory: foreign mappings unchecked");
 		return;
 	}
-	qsort(a->iommu.p, a->iommu.n, sizeof(struct fpage), fpage_cmp);
-	qsort(a->m2b.p, a->m2b.n, sizeof(struct fpage), fpage_cmp);
+	if (a->iommu.n > 1)
+		qsort(a->iommu.p, a->iommu.n, sizeof(struct fpage), fpage_cmp);
+	if (a->m2b.n > 1)
+		qsort(a->m2b.p, a->m2b.n, sizeof(struct fpage), fpage_cmp);
 	while (i < a->iommu.n || j < a->m2b.n) {
 		const struct fpage *x = i < a->iommu.n ? &a->iommu.p[i] : NULL;
 		const struct fpage *y = j < a->m2b.n ? &a->m2b.p[j] : NULL;
