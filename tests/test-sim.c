@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1356,6 +1357,57 @@ START_TEST(ioreq_servers_limit_is_enospc)
 }
 END_TEST
 
+/* ---- threads ---- */
+
+struct worker {
+	uint64_t base;
+	unsigned int bad;
+};
+
+static void *map_unmap_worker(void *arg)
+{
+	struct worker *w = arg;
+
+	for (unsigned int round = 0; round < 50; round++) {
+		struct pv_iommu_op ops[16];
+
+		for (unsigned int i = 0; i < 16; i++)
+			ops[i] = map_op(0x10000 + w->base + i, w->base + i, RW,
+					0);
+		w->bad += xpi_sim_iommu_op(sim, G1, ops, 16) != 0;
+		for (unsigned int i = 0; i < 16; i++) {
+			w->bad += ops[i].status != 0;
+			ops[i] = unmap_op(0x10000 + w->base + i, 0);
+		}
+		w->bad += xpi_sim_iommu_op(sim, G1, ops, 16) != 0;
+		for (unsigned int i = 0; i < 16; i++)
+			w->bad += ops[i].status != 0;
+	}
+	return NULL;
+}
+
+START_TEST(concurrent_callers_are_serialised)
+{
+	pthread_t t[4];
+	struct worker w[4];
+
+	for (unsigned int i = 0; i < 4; i++) {
+		w[i] = (struct worker){ .base = i * 16 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, map_unmap_worker,
+						&w[i]),
+				 0);
+	}
+	for (unsigned int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_uint_eq(w[i].bad, 0);
+	}
+	ck_assert_uint_eq(stats().hypercalls, 400);
+	ck_assert_uint_eq(stats().ops, 6400);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, G1), 0);
+	ck_assert_uint_eq(frame(mfn_of(G1, 63)).refs, 1);
+}
+END_TEST
+
 /* ---- scale ---- */
 
 static double now(void)
@@ -1522,6 +1574,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, api_null_sim);
 	tcase_add_test(tc, api_bad_arguments);
 	tcase_add_test(tc, ioreq_servers_limit_is_enospc);
+	tcase_add_test(tc, concurrent_callers_are_serialised);
 	tcase_add_test(tc, million_mappings);
 	suite_add_tcase(s, tc);
 	return s;

@@ -50,9 +50,9 @@ struct xpi_sim_config {
 	int dom0_passthrough;
 	/** The largest IOMMU page order (default 18; at most 63). */
 	unsigned int max_order;
-	/** BFN width in bits (default 36, i.e. 48-bit bus addresses). */
+	/** BFN width in bits, 1..63 (default 36, i.e. 48-bit bus addresses). */
 	unsigned int bfn_width;
-	/** Host machine frames (default 1 << 20, 4 GiB). */
+	/** Host machine frames, at most 2^40 (default 1 << 20, 4 GiB). */
 	uint64_t host_frames;
 	/** Frames owned by Xen, from MFN 0 (default 256); the scratch page follows. */
 	uint64_t xen_frames;
@@ -62,7 +62,7 @@ struct xpi_sim_config {
 	unsigned int preempt_every;
 	/** 0 models a stock Xen without do_iommu_op: every call gives -ENOSYS. */
 	int hypercall_present;
-	/** Synchronous ioreq slots (vCPUs) per ioreq server (default 1). */
+	/** Synchronous ioreq slots (vCPUs) per ioreq server, 1..128 (default 1). */
 	unsigned int ioreq_vcpus;
 };
 
