@@ -140,13 +140,8 @@ static int open_transport(struct xpi_handle *h, enum xpi_backend backend)
 		h->tops = &xpi_transport_sim;
 		return h->tops->open(h);
 	case XPI_BACKEND_KMOD:
-#ifdef XPI_NO_KMOD_TRANSPORT
-		xpi_err(h, -1, "the kmod backend is not built in");
-		return -EPROTONOSUPPORT;
-#else
 		h->tops = &xpi_transport_kmod;
 		return h->tops->open(h);
-#endif
 	case XPI_BACKEND_XENCALL:
 		h->tops = &xpi_transport_xencall;
 		return h->tops->open(h);
