@@ -31,6 +31,7 @@ struct xpi_batch {
 	struct xpi_handle *h;
 	struct pv_iommu_op *ops; /* appended ops; statuses after submit */
 	size_t n, cap;
+	size_t limit;		/* cap, or 0 once submitted: one test for both */
 	size_t *raw;		/* indices of raw ops, ascending */
 	size_t nraw, capraw;
 	enum xpi_batch_policy policy;
@@ -80,6 +81,7 @@ XPI_EXPORT void xpi_batch_reset(struct xpi_batch *b)
 	b->n = 0;
 	b->nraw = 0;
 	b->submitted = 0;
+	b->limit = b->cap;
 }
 
 XPI_EXPORT int xpi_batch_set_policy(struct xpi_batch *b,
@@ -122,6 +124,7 @@ static __attribute__((noinline)) int grow(struct xpi_batch *b)
 		return -ENOMEM;
 	b->ops = ops;
 	b->cap = cap;
+	b->limit = b->submitted ? 0 : cap;
 	return 0;
 }
 
@@ -167,18 +170,22 @@ XPI_EXPORT long xpi_batch_add_map(struct xpi_batch *b, uint64_t bfn,
 {
 	if (__builtin_expect(b != NULL, 1)) {
 		size_t n = b->n;
-		uint64_t bad = (flags & ~(MAP_FLAGS | IOMMU_MAP_OP_no_ref_cnt)) |
-			       !(flags & MAP_FLAGS) | (order > 63) |
+		/* flags and order as they go on the wire; any bit outside
+		 * R|W|no_ref_cnt and the 6-bit order field is an error */
+		uint64_t wire = flags | (uint64_t)order << IOMMU_page_order_shift;
+		uint64_t bad = (wire & ~(uint64_t)(MAP_FLAGS |
+						   IOMMU_MAP_OP_no_ref_cnt |
+						   IOMMU_page_order_mask)) |
+			       !(flags & MAP_FLAGS) |
 			       ((bfn | gfn) &
 				((UINT64_C(1) << (order & 63)) - 1)) |
-			       (n == b->cap) | (unsigned int)b->submitted;
+			       (n >= b->limit);
 
 		if (__builtin_expect(!bad, 1)) {
 			struct pv_iommu_op *op = &b->ops[n];
 
 			op->subop_id = IOMMUOP_map_page;
-			op->flags = (uint16_t)(flags |
-					       order << IOMMU_page_order_shift);
+			op->flags = (uint16_t)wire;
 			op->status = 0;
 			op->u.map_page.bfn = bfn;
 			op->u.map_page.gfn = gfn;
@@ -733,6 +740,7 @@ XPI_EXPORT long xpi_batch_submit(struct xpi_batch *b)
 		return -EBUSY;
 	}
 	b->submitted = 1;
+	b->limit = 0;
 	for (size_t i = 0; i < b->n; i++)
 		b->ops[i].status = 0;
 
