@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * An LD_PRELOAD trap (as kmod's test suite fakes the kernel): it makes
+ * /dev/xen/privcmd-iommu and /dev/xen/privcmd exist and answers their
+ * ioctls from an in-process simulated hypervisor, so the kmod and xencall
+ * transports run their real marshalling (open, the shim's INFO/WINDOW/OP
+ * ioctls, libxencall's hypercall ioctl) without Xen.
+ *
+ * XPI_TRAP selects the devices: "kmod", "xencall" or "both" (default).
+ * XPI_TRAP_VERSION: the ABI version INFO reports.  XPI_TRAP_EINTR=1: the
+ * OP ioctl stops half way with EINTR once per call of more than one op.
+ * XPI_TRAP_ENOSYS=1: the hypervisor has no do_iommu_op.
+ */
+/* Both open() and open64() are defined here: no redirection of open. */
+#undef _FILE_OFFSET_BITS
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <xenpviommu/shim.h>
+#include <xenpviommu/sim.h>
+
+#if HAVE_XEN
+#include <xen/xen.h>
+#include <xen/sys/privcmd.h>
+#endif
+
+#define TRAP_WINDOW_BASE (UINT64_C(1) << 33)
+
+static struct xpi_sim *sim;
+static int shim_fd = -1, privcmd_fd = -1;
+static uint64_t next_window = TRAP_WINDOW_BASE;
+static int eintr_toggle;
+
+/* The test reaches the trap's host through this. */
+__attribute__((visibility("default"))) struct xpi_sim *xpi_trap_sim(void);
+
+struct xpi_sim *xpi_trap_sim(void)
+{
+	if (!sim) {
+		struct xpi_sim_config c;
+		const char *e = getenv("XPI_TRAP_ENOSYS");
+
+		xpi_sim_config_init(&c);
+		c.host_frames = UINT64_C(1) << 18;
+		c.hwdom_frames = 16384;
+		c.hypercall_present = !(e && *e == '1');
+		if (xpi_sim_new(&c, &sim))
+			abort();
+	}
+	return sim;
+}
+
+static int want(const char *which)
+{
+	const char *e = getenv("XPI_TRAP");
+
+	return !e || !*e || !strcmp(e, "both") || !strcmp(e, which);
+}
+
+static int is_shim(const char *path)
+{
+	return path && !strcmp(path, XPI_SHIM_DEVICE) && want("kmod");
+}
+
+static int is_privcmd(const char *path)
+{
+	return path && !strcmp(path, "/dev/xen/privcmd") && want("xencall");
+}
+
+/* A real descriptor to stand for the device: /dev/null. */
+static int fake_open(int *slot)
+{
+	int (*real_open)(const char *, int, ...) = dlsym(RTLD_NEXT, "open");
+	int fd = real_open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		*slot = fd;
+	return fd;
+}
+
+static int trap_open(const char *path, int *handled)
+{
+	*handled = 1;
+	if (is_shim(path))
+		return fake_open(&shim_fd);
+	if (is_privcmd(path))
+		return fake_open(&privcmd_fd);
+	if (path && !strcmp(path, "/dev/xen/hypercall")) {
+		errno = ENOENT; /* libxencall then uses plain locked memory */
+		return -1;
+	}
+	*handled = 0;
+	return -1;
+}
+
+__attribute__((visibility("default"))) int open(const char *path, int flags,
+						 ...);
+__attribute__((visibility("default"))) int open64(const char *path,
+						   int flags, ...);
+__attribute__((visibility("default"))) int access(const char *path, int mode);
+__attribute__((visibility("default"))) int close(int fd);
+__attribute__((visibility("default"))) int ioctl(int fd, unsigned long req,
+						  ...);
+
+#define DEFINE_OPEN(name)                                                      \
+	int name(const char *path, int flags, ...)                             \
+	{                                                                      \
+		int (*real)(const char *, int, ...) =                          \
+			dlsym(RTLD_NEXT, #name);                               \
+		int handled, fd = trap_open(path, &handled);                   \
+		mode_t mode = 0;                                               \
+		va_list ap;                                                    \
+                                                                               \
+		if (handled)                                                   \
+			return fd;                                             \
+		if (flags & (O_CREAT | O_TMPFILE)) {                           \
+			va_start(ap, flags);                                   \
+			mode = va_arg(ap, mode_t);                             \
+			va_end(ap);                                            \
+		}                                                              \
+		return real(path, flags, mode);                                \
+	}
+
+DEFINE_OPEN(open)
+DEFINE_OPEN(open64)
+
+int access(const char *path, int mode)
+{
+	int (*real)(const char *, int) = dlsym(RTLD_NEXT, "access");
+
+	if (is_shim(path) || is_privcmd(path))
+		return 0;
+	return real(path, mode);
+}
+
+int close(int fd)
+{
+	int (*real)(int) = dlsym(RTLD_NEXT, "close");
+
+	if (fd >= 0 && fd == shim_fd) {
+		shim_fd = -1;
+		next_window = TRAP_WINDOW_BASE; /* the shim releases it */
+	}
+	if (fd >= 0 && fd == privcmd_fd)
+		privcmd_fd = -1;
+	return real(fd);
+}
+
+static int fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+static int shim_ioctl(unsigned long req, void *arg)
+{
+	switch (req) {
+	case XPI_SHIM_IOCTL_INFO: {
+		struct xpi_shim_info *i = arg;
+		const char *v = getenv("XPI_TRAP_VERSION");
+
+		if (i->argsz < sizeof(*i) || i->flags)
+			return fail(EINVAL);
+		i->version = v ? (uint32_t)atoi(v) : XPI_SHIM_VERSION;
+		i->hypercall = PV_IOMMU_HYPERCALL_DEFAULT;
+		i->max_ops = XPI_SHIM_MAX_OPS;
+		i->restricted = XPI_SHIM_UNRESTRICTED;
+		i->bfn_base = TRAP_WINDOW_BASE;
+		i->bfn_limit = TRAP_WINDOW_BASE << 1;
+		return 0;
+	}
+	case XPI_SHIM_IOCTL_WINDOW: {
+		struct xpi_shim_window *w = arg;
+
+		if (w->argsz < sizeof(*w) || w->flags || !w->nr_frames)
+			return fail(EINVAL);
+		w->first_bfn = next_window;
+		next_window += w->nr_frames;
+		return 0;
+	}
+	case XPI_SHIM_IOCTL_OP: {
+		struct xpi_shim_op *o = arg;
+		struct pv_iommu_op *ops = (void *)(uintptr_t)o->ops;
+		const char *e = getenv("XPI_TRAP_EINTR");
+		unsigned int n = o->count;
+		long rc;
+
+		if (o->argsz < sizeof(*o) || o->flags || !o->count ||
+		    o->count > XPI_SHIM_MAX_OPS)
+			return fail(EINVAL);
+		if (!ops)
+			return fail(EFAULT);
+		if (e && *e == '1' && n > 1 && (eintr_toggle ^= 1))
+			n /= 2;
+		rc = xpi_sim_iommu_op(xpi_trap_sim(), 0, ops, n);
+		o->done = rc ? 0 : n;
+		if (rc)
+			return fail((int)-rc);
+		return n < o->count ? fail(EINTR) : 0;
+	}
+	default:
+		return fail(ENOTTY);
+	}
+}
+
+#if HAVE_XEN
+static int privcmd_ioctl(unsigned long req, void *arg)
+{
+	privcmd_hypercall_t *hc = arg;
+	long rc;
+
+	if (req != IOCTL_PRIVCMD_HYPERCALL)
+		return fail(ENOTTY);
+	if (hc->op != PV_IOMMU_HYPERCALL_DEFAULT)
+		return fail(ENOSYS);
+	rc = xpi_sim_iommu_op(xpi_trap_sim(), 0,
+			      (struct pv_iommu_op *)(uintptr_t)hc->arg[0],
+			      (unsigned int)hc->arg[1]);
+	return rc ? fail((int)-rc) : 0;
+}
+#endif
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	int (*real)(int, unsigned long, ...) = dlsym(RTLD_NEXT, "ioctl");
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd >= 0 && fd == shim_fd)
+		return shim_ioctl(req, arg);
+#if HAVE_XEN
+	if (fd >= 0 && fd == privcmd_fd)
+		return privcmd_ioctl(req, arg);
+#endif
+	return real(fd, req, arg);
+}
