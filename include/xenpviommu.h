@@ -222,26 +222,35 @@ int xpi_batch_set_coalesce(struct xpi_batch *b, int enable);
 /** Number of ops appended. */
 size_t xpi_batch_count(const struct xpi_batch *b);
 
+/*
+ * Appending only stores the op, so that a large batch is cheap to build;
+ * what the op says (flags, order, alignment, domid) is checked once, at
+ * xpi_batch_submit(): an op that fails the check is not sent, gets -EINVAL
+ * as its status and one log line says why.  Each append returns the op's
+ * index (>= 0), or -EINVAL (NULL batch), -EBUSY (the batch was submitted
+ * and not reset), -ENOMEM.
+ */
+
 /**
  * Append map_page: map own @p gfn at @p bfn, 2^order pages.
- * @param flags IOMMU_OP_readable, IOMMU_OP_writeable, IOMMU_MAP_OP_no_ref_cnt.
- * @return the op's index (>= 0), or -EINVAL (NULL batch, reserved flags
- * or order bits in flags, neither readable nor writeable, order above 63,
- * bfn or gfn not aligned to 2^order), -ENOMEM.
+ * @param flags IOMMU_OP_readable, IOMMU_OP_writeable, IOMMU_MAP_OP_no_ref_cnt
+ *        (at least one of the first two; no other bit: the order is
+ *        @p order, 0..63, and bfn and gfn are aligned to 2^order).
+ * @return the op's index, or -EINVAL, -EBUSY, -ENOMEM as above.
  */
 long xpi_batch_add_map(struct xpi_batch *b, uint64_t bfn, uint64_t gfn,
 		       unsigned int order, unsigned int flags);
 
-/** Append unmap_page. @return the index, -EINVAL (as above), -ENOMEM. */
+/** Append unmap_page (bfn aligned to 2^order). @return as above. */
 long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,
 			 unsigned int order);
 
 /**
  * Append map_foreign_page of guest @p domid's @p gfn at @p bfn for ioreq
  * server @p ioserver.
- * @param flags IOMMUOP_readable, IOMMUOP_writeable, IOMMUOP_swap_mfn.
- * @return the index, -EINVAL (as for xpi_batch_add_map(), and a domid of
- * DOMID_SELF or above), -ENOMEM.
+ * @param flags IOMMUOP_readable, IOMMUOP_writeable, IOMMUOP_swap_mfn
+ *        (checked as for xpi_batch_add_map(); domid below DOMID_SELF).
+ * @return as above.
  */
 long xpi_batch_add_map_foreign(struct xpi_batch *b, uint64_t bfn,
 			       uint16_t domid, uint64_t gfn, uint16_t ioserver,
@@ -249,12 +258,12 @@ long xpi_batch_add_map_foreign(struct xpi_batch *b, uint64_t bfn,
 
 /**
  * Append lookup_foreign_page; the BFN comes back in xpi_batch_get_op().
- * @return the index, -EINVAL, -ENOMEM.
+ * @return as above.
  */
 long xpi_batch_add_lookup_foreign(struct xpi_batch *b, uint16_t domid,
 				  uint64_t gfn, uint16_t ioserver);
 
-/** Append unmap_foreign_page. @return the index, -EINVAL, -ENOMEM. */
+/** Append unmap_foreign_page. @return as above. */
 long xpi_batch_add_unmap_foreign(struct xpi_batch *b, uint64_t bfn,
 				 uint16_t ioserver, unsigned int order);
 
@@ -262,16 +271,16 @@ long xpi_batch_add_unmap_foreign(struct xpi_batch *b, uint64_t bfn,
  * Append a raw op (copied; its status is ignored).  The library checks
  * nothing but the pointer: this is how a caller sends what the hypervisor
  * must refuse.  Raw ops are never coalesced nor tracked.
- * @return the index, -EINVAL (NULL), -ENOMEM.
+ * @return the index, -EINVAL (NULL batch or op), -EBUSY, -ENOMEM.
  */
 long xpi_batch_add_op(struct xpi_batch *b, const struct pv_iommu_op *op);
 
 /**
  * Send the batch.
  *
- * Ops go in hypercalls of at most max_ops each, in order.  Map ops whose
- * BFN range overlaps a live mapping of this handle get -EEXIST without a
- * hypercall.  Transport answers of EINTR or EAGAIN are retried.  Successful
+ * Ops go in hypercalls of at most max_ops each, in order.  An op that
+ * fails the append checks gets -EINVAL, and a map op whose BFN range
+ * overlaps a live mapping of this handle -EEXIST, without a hypercall.  Transport answers of EINTR or EAGAIN are retried.  Successful
  * maps are recorded in the handle's tracker and successful unmaps removed.
  * A batch may be submitted once; reset it to reuse it.
  *

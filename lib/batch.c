@@ -128,84 +128,54 @@ static __attribute__((noinline)) int grow(struct xpi_batch *b)
 	return 0;
 }
 
-static __attribute__((noinline, cold)) long refuse(struct xpi_batch *b,
-						   const char *what)
-{
-	if (b) {
-		xpi_err(b->h, -1, "batch: %s", what);
-		return b->submitted ? -EBUSY : -EINVAL;
-	}
-	return -EINVAL;
-}
-
-/* The next free op slot, or NULL (-ENOMEM). */
-static inline struct pv_iommu_op *slot(struct xpi_batch *b)
-{
-	if (__builtin_expect(b->n == b->cap, 0) && grow(b))
-		return NULL;
-	return &b->ops[b->n];
-}
-
-static inline int bad_order(uint64_t bfn, uint64_t gfn, unsigned int order)
-{
-	return order > IOMMU_page_order_max ||
-	       ((bfn | gfn) & ((UINT64_C(2) << order >> 1) - 1));
-}
-
 #define MAP_FLAGS (IOMMU_OP_readable | IOMMU_OP_writeable)
 
-static __attribute__((noinline)) long add_map_slow(struct xpi_batch *b,
-						  uint64_t bfn, uint64_t gfn,
-						  unsigned int order,
-						  unsigned int flags);
+/*
+ * The slow path of every append: a NULL or submitted batch is refused, a
+ * full one grows.  Returns 0 when b->ops[b->n] may be written.
+ */
+static __attribute__((noinline, cold)) long append_slow(struct xpi_batch *b)
+{
+	if (!b)
+		return -EINVAL;
+	if (b->submitted) {
+		xpi_err(b->h, -1, "batch: appended to after submit; reset it");
+		return -EBUSY;
+	}
+	return grow(b);
+}
 
 /*
- * The hot path: every check folded into one test and no call, so the
- * compiler needs no stack frame; anything unusual (bad input, a full
- * array) goes to add_map_slow().
+ * The hot path of the appends: one test, stores, no call and no stack
+ * frame.  What an op says is checked once, at submit (check_op()).
  */
+#define APPEND(b, op)                                                          	do {                                                                   		long rc_;                                                                                                                                     		if (__builtin_expect(!(b) || (b)->n >= (b)->limit, 0)) {       			rc_ = append_slow(b);                                  			if (rc_)                                               				return rc_;                                    		}                                                              		(op) = &(b)->ops[(b)->n];                                      	} while (0)
+
+static __attribute__((noinline, cold)) long
+add_map_slow(struct xpi_batch *b, uint64_t bfn, uint64_t gfn,
+	     unsigned int order, unsigned int flags)
+{
+	long rc = append_slow(b);
+
+	return rc ? rc : xpi_batch_add_map(b, bfn, gfn, order, flags);
+}
+
+/* The hottest append: the slow path is a tail call, so no stack frame. */
 XPI_EXPORT long xpi_batch_add_map(struct xpi_batch *b, uint64_t bfn,
 				  uint64_t gfn, unsigned int order,
 				  unsigned int flags)
 {
-	if (__builtin_expect(b != NULL, 1)) {
-		size_t n = b->n;
-		/* flags and order as they go on the wire; any bit outside
-		 * R|W|no_ref_cnt and the 6-bit order field is an error */
-		uint64_t wire = flags | (uint64_t)order << IOMMU_page_order_shift;
-		uint64_t bad = (wire & ~(uint64_t)(MAP_FLAGS |
-						   IOMMU_MAP_OP_no_ref_cnt |
-						   IOMMU_page_order_mask)) |
-			       !(flags & MAP_FLAGS) |
-			       ((bfn | gfn) &
-				((UINT64_C(1) << (order & 63)) - 1)) |
-			       (n >= b->limit);
+	struct pv_iommu_op *op;
 
-		if (__builtin_expect(!bad, 1)) {
-			struct pv_iommu_op *op = &b->ops[n];
-
-			op->subop_id = IOMMUOP_map_page;
-			op->flags = (uint16_t)wire;
-			op->status = 0;
-			op->u.map_page.bfn = bfn;
-			op->u.map_page.gfn = gfn;
-			b->n = n + 1;
-			return (long)n;
-		}
-	}
-	return add_map_slow(b, bfn, gfn, order, flags);
-}
-
-static long add_map_slow(struct xpi_batch *b, uint64_t bfn, uint64_t gfn,
-			 unsigned int order, unsigned int flags)
-{
-	if (!b || b->submitted ||
-	    (flags & ~(MAP_FLAGS | IOMMU_MAP_OP_no_ref_cnt)) ||
-	    !(flags & MAP_FLAGS) || bad_order(bfn, gfn, order))
-		return refuse(b, "map_page: bad flags or order, or submitted");
-	if (!slot(b))
-		return -ENOMEM;
-	return xpi_batch_add_map(b, bfn, gfn, order, flags);
+	if (__builtin_expect(!b || b->n >= b->limit, 0))
+		return add_map_slow(b, bfn, gfn, order, flags);
+	op = &b->ops[b->n];
+	op->subop_id = IOMMUOP_map_page;
+	op->flags = (uint16_t)flags;
+	op->status = (int32_t)order; /* checked and cleared at submit */
+	op->u.map_page.bfn = bfn;
+	op->u.map_page.gfn = gfn;
+	return (long)b->n++;
 }
 
 XPI_EXPORT long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,
@@ -213,15 +183,10 @@ XPI_EXPORT long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,
 {
 	struct pv_iommu_op *op;
 
-	if (__builtin_expect(!b || b->submitted || bad_order(bfn, 0, order),
-			     0))
-		return refuse(b, "unmap_page: bad order, or submitted");
-	op = slot(b);
-	if (!op)
-		return -ENOMEM;
+	APPEND(b, op);
 	memset(op, 0, sizeof(*op));
 	op->subop_id = IOMMUOP_unmap_page;
-	op->flags = (uint16_t)(order << IOMMU_page_order_shift);
+	op->status = (int32_t)order;
 	op->u.unmap_page.bfn = bfn;
 	return (long)b->n++;
 }
@@ -234,20 +199,11 @@ XPI_EXPORT long xpi_batch_add_map_foreign(struct xpi_batch *b, uint64_t bfn,
 {
 	struct pv_iommu_op *op;
 
-	if (__builtin_expect(!b || b->submitted ||
-				     (flags & ~(MAP_FLAGS | IOMMUOP_swap_mfn)) ||
-				     !(flags & MAP_FLAGS) ||
-				     domid >= XPI_DOMID_FIRST_RESERVED ||
-				     bad_order(bfn, gfn, order),
-			     0))
-		return refuse(b, "map_foreign_page: bad flags, domid or order,"
-				 " or submitted");
-	op = slot(b);
-	if (!op)
-		return -ENOMEM;
+	APPEND(b, op);
 	memset(op, 0, sizeof(*op));
 	op->subop_id = IOMMUOP_map_foreign_page;
-	op->flags = (uint16_t)(flags | order << IOMMU_page_order_shift);
+	op->flags = (uint16_t)flags;
+	op->status = (int32_t)order;
 	op->u.map_foreign_page.bfn = bfn;
 	op->u.map_foreign_page.gfn = gfn;
 	op->u.map_foreign_page.domid = domid;
@@ -261,13 +217,7 @@ XPI_EXPORT long xpi_batch_add_lookup_foreign(struct xpi_batch *b,
 {
 	struct pv_iommu_op *op;
 
-	if (__builtin_expect(!b || b->submitted ||
-				     domid >= XPI_DOMID_FIRST_RESERVED,
-			     0))
-		return refuse(b, "lookup_foreign_page: bad domid, or submitted");
-	op = slot(b);
-	if (!op)
-		return -ENOMEM;
+	APPEND(b, op);
 	memset(op, 0, sizeof(*op));
 	op->subop_id = IOMMUOP_lookup_foreign_page;
 	op->u.lookup_foreign_page.gfn = gfn;
@@ -282,18 +232,65 @@ XPI_EXPORT long xpi_batch_add_unmap_foreign(struct xpi_batch *b, uint64_t bfn,
 {
 	struct pv_iommu_op *op;
 
-	if (__builtin_expect(!b || b->submitted || bad_order(bfn, 0, order),
-			     0))
-		return refuse(b, "unmap_foreign_page: bad order, or submitted");
-	op = slot(b);
-	if (!op)
-		return -ENOMEM;
+	APPEND(b, op);
 	memset(op, 0, sizeof(*op));
 	op->subop_id = IOMMUOP_unmap_foreign_page;
-	op->flags = (uint16_t)(order << IOMMU_page_order_shift);
+	op->status = (int32_t)order;
 	op->u.unmap_foreign_page.bfn = bfn;
 	op->u.unmap_foreign_page.ioserver = ioserver;
 	return (long)b->n++;
+}
+
+/*
+ * Check an appended (not raw) op, whose status holds the order the caller
+ * gave; on success the order moves into the flags and the status is
+ * cleared.  Returns 0 or -EINVAL (logged).
+ */
+static int check_op(struct xpi_batch *b, size_t i)
+{
+	struct pv_iommu_op *op = &b->ops[i];
+	uint32_t order = (uint32_t)op->status;
+	unsigned int flags = op->flags, allowed = 0;
+	uint64_t gfn = 0, bfn = op->u.map_page.bfn;
+	uint16_t domid = 0;
+	const char *why = NULL;
+
+	switch (op->subop_id) {
+	case IOMMUOP_map_page:
+		allowed = MAP_FLAGS | IOMMU_MAP_OP_no_ref_cnt;
+		gfn = op->u.map_page.gfn;
+		break;
+	case IOMMUOP_map_foreign_page:
+		allowed = MAP_FLAGS | IOMMUOP_swap_mfn;
+		gfn = op->u.map_foreign_page.gfn;
+		domid = op->u.map_foreign_page.domid;
+		break;
+	case IOMMUOP_lookup_foreign_page:
+		domid = op->u.lookup_foreign_page.domid;
+		bfn = 0;
+		break;
+	default: /* the unmaps */
+		break;
+	}
+	if (flags & ~allowed)
+		why = "reserved or unknown flag bits";
+	else if (allowed && !(flags & MAP_FLAGS))
+		why = "neither readable nor writeable";
+	else if (order > IOMMU_page_order_max)
+		why = "order above 63";
+	else if ((bfn | gfn) & ((UINT64_C(1) << order) - 1))
+		why = "BFN or GFN not aligned to the order";
+	else if (domid >= XPI_DOMID_FIRST_RESERVED)
+		why = "a reserved domid";
+	if (why) {
+		xpi_err(b->h, -1, "batch: op %zu (subop %u): %s", i,
+			op->subop_id, why);
+		op->status = -EINVAL;
+		return -EINVAL;
+	}
+	op->flags = pv_iommu_flags_set_order((uint16_t)flags, order);
+	op->status = 0;
+	return 0;
 }
 
 XPI_EXPORT long xpi_batch_add_op(struct xpi_batch *b,
@@ -301,8 +298,17 @@ XPI_EXPORT long xpi_batch_add_op(struct xpi_batch *b,
 {
 	struct pv_iommu_op *dst;
 
-	if (!b || !op || b->submitted)
-		return refuse(b, "raw op: NULL op, or submitted");
+	if (!op) {
+		if (b)
+			xpi_err(b->h, -1, "batch: raw op: NULL");
+		return -EINVAL;
+	}
+	if (!b || b->n >= b->limit) {
+		long rc = append_slow(b);
+
+		if (rc)
+			return rc;
+	}
 	if (b->nraw == b->capraw) {
 		size_t cap = b->capraw ? b->capraw * 2 : 16;
 		size_t *raw = realloc(b->raw, cap * sizeof(*raw));
@@ -312,9 +318,7 @@ XPI_EXPORT long xpi_batch_add_op(struct xpi_batch *b,
 		b->raw = raw;
 		b->capraw = cap;
 	}
-	dst = slot(b);
-	if (!dst)
-		return -ENOMEM;
+	dst = &b->ops[b->n];
 	*dst = *op;
 	dst->status = 0;
 	b->raw[b->nraw++] = b->n;
@@ -465,7 +469,8 @@ static long emit_unmap(struct xpi_batch *b, struct wire *w, size_t i)
 	while (len < ((size_t)1 << m.order) && i + len < b->n) {
 		const struct pv_iommu_op *n = &b->ops[i + len];
 
-		if (n->subop_id != op.subop_id || n->flags != op.flags ||
+		if (n->status || n->subop_id != op.subop_id ||
+		    n->flags != op.flags ||
 		    n->u.unmap_page.bfn != op.u.unmap_page.bfn + len ||
 		    (op.subop_id == IOMMUOP_unmap_foreign_page &&
 		     n->u.unmap_foreign_page.ioserver !=
@@ -506,6 +511,10 @@ static int build_wire(struct xpi_batch *b, struct wire *w)
 			i++;
 			continue;
 		}
+		if (op->status) { /* refused by check_op(): not sent */
+			i++;
+			continue;
+		}
 		if (op->subop_id == IOMMUOP_unmap_page ||
 		    op->subop_id == IOMMUOP_unmap_foreign_page) {
 			long used = emit_unmap(b, w, i);
@@ -531,7 +540,7 @@ static int build_wire(struct xpi_batch *b, struct wire *w)
 			continue;
 		}
 		/* A run of order-0 maps, cut into aligned blocks. */
-		while (i + len < b->n &&
+		while (i + len < b->n && !b->ops[i + len].status &&
 		       !is_raw(b, &cursor, i + len) &&
 		       map_follows(&b->ops[i + len - 1], &b->ops[i + len]))
 			len++;
@@ -741,8 +750,15 @@ XPI_EXPORT long xpi_batch_submit(struct xpi_batch *b)
 	}
 	b->submitted = 1;
 	b->limit = 0;
-	for (size_t i = 0; i < b->n; i++)
-		b->ops[i].status = 0;
+	{
+		size_t cursor = 0;
+
+		for (size_t i = 0; i < b->n; i++)
+			if (is_raw(b, &cursor, i))
+				b->ops[i].status = 0;
+			else
+				check_op(b, i);
+	}
 
 	pthread_mutex_lock(&b->h->lock);
 	rc = build_wire(b, &w);
