@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Runs inside dom0 on the patched Xen (hypervisor/, hypercall 56): what
+ * the hardware domain can reach on its own, through the library's xencall
+ * transport, with the statuses docs/hypervisor-model.md gives.
+ *
+ *   patched-test relaxed|strict|passthrough
+ *
+ * Prints "ok - ..." / "not ok - ..." per check and, last, the plain line
+ * "N passed, N failed".
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenpviommu.h>
+
+#define RW (IOMMU_OP_readable | IOMMU_OP_writeable)
+#define HIGH (UINT64_C(1) << 32) /* BFNs above any 1:1 region here */
+
+static int passed, failed;
+static xpi_handle *h;
+
+static void check(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", cond ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (cond)
+		passed++;
+	else
+		failed++;
+}
+
+/* One raw op in one hypercall: its status as Xen wrote it. */
+static int raw(uint16_t subop, uint16_t flags, uint64_t bfn, uint64_t gfn)
+{
+	struct pv_iommu_op op;
+	struct xpi_batch *b;
+	int st;
+
+	memset(&op, 0, sizeof(op));
+	op.subop_id = subop;
+	op.flags = flags;
+	op.u.map_page.bfn = bfn;
+	op.u.map_page.gfn = gfn;
+	if (xpi_batch_new(h, &b) || xpi_batch_add_op(b, &op) < 0 ||
+	    xpi_batch_submit(b) < 0) {
+		xpi_batch_free(b);
+		return 9999;
+	}
+	st = xpi_batch_status(b, 0);
+	xpi_batch_free(b);
+	return st;
+}
+
+static uint16_t order_flags(uint16_t flags, unsigned int order)
+{
+	return pv_iommu_flags_set_order(flags, order);
+}
+
+/*
+ * A frame map_page accepts (dom0's own in strict mode, any owned frame in
+ * relaxed mode), aligned to 2^order, found by trying; 0 if none.
+ */
+static uint64_t find_frame(unsigned int order)
+{
+	for (uint64_t mfn = 0x10000; mfn < 0x80000; mfn += 0x800) {
+		if (raw(IOMMUOP_map_page, order_flags(RW, order), HIGH, mfn) ==
+		    0) {
+			raw(IOMMUOP_unmap_page, order_flags(0, order), HIGH, 0);
+			return mfn;
+		}
+	}
+	return 0;
+}
+
+static void large_batch(uint64_t mfn)
+{
+	enum { N = 100000 };
+	struct xpi_batch *b;
+	struct xpi_stats s0, s1;
+	long ok;
+
+	xpi_get_stats(h, &s0);
+	xpi_batch_new(h, &b);
+	xpi_batch_set_max_ops(b, 2 * N);
+	xpi_batch_set_coalesce(b, 0);
+	for (uint64_t i = 0; i < N / 2; i++)
+		xpi_batch_add_map(b, HIGH + 0x100000 + i, mfn, 0,
+				  IOMMU_OP_readable);
+	for (uint64_t i = 0; i < N / 2; i++)
+		xpi_batch_add_unmap(b, HIGH + 0x100000 + i, 0);
+	ok = xpi_batch_submit(b);
+	xpi_get_stats(h, &s1);
+	check(ok == N && s1.hypercalls - s0.hypercalls == 1,
+	      "%d maps and unmaps in one do_iommu_op call: %ld ok",
+	      N, ok);
+	xpi_batch_free(b);
+}
+
+static void relaxed(void)
+{
+	struct xpi_caps caps;
+	uint64_t m, m9;
+
+	xpi_get_caps(h, &caps);
+	check(caps.map_cap && caps.map_all_gfns && caps.max_order == 9,
+	      "query_caps: map_cap, map_all_gfns, order 9 (0x%x)",
+	      caps.raw_flags);
+	check(raw(IOMMUOP_map_page, RW, HIGH, 0) == -EPERM,
+	      "map_page of MFN 0 (Xen's or nobody's): -EPERM");
+	m = find_frame(0);
+	check(m != 0, "a dom0 frame to map: 0x%llx", (unsigned long long)m);
+	if (!m)
+		return;
+	check(raw(IOMMUOP_map_page, RW, HIGH, m) == 0, "map_page");
+	check(raw(IOMMUOP_map_page, RW, HIGH, m) == -EEXIST,
+	      "map_page over a live BFN: -EEXIST");
+	check(raw(IOMMUOP_map_page, RW, m, m) == -EEXIST,
+	      "map_page inside the 1:1 region: -EEXIST");
+	check(raw(IOMMUOP_map_page, RW | 0x8, HIGH + 1, m) == -EINVAL,
+	      "map_page with a reserved flag: -EINVAL");
+	check(raw(IOMMUOP_map_page, 0, HIGH + 1, m) == -EINVAL,
+	      "map_page neither readable nor writeable: -EINVAL");
+	check(raw(IOMMUOP_map_page, order_flags(RW, 10), HIGH + 1024, m) ==
+		      -ENOSPC,
+	      "map_page above the largest order: -ENOSPC");
+	check(raw(IOMMUOP_map_page, order_flags(RW, 9), HIGH + 1, m) ==
+		      -ENOSPC,
+	      "map_page with a misaligned order: -ENOSPC");
+	check(raw(IOMMUOP_map_page, RW, UINT64_C(1) << 36, m) == -ENOSPC,
+	      "map_page beyond the BFN width: -ENOSPC");
+	check(raw(IOMMUOP_unmap_page, 0, HIGH + 5, 0) == -ENOENT,
+	      "unmap_page of an unmapped BFN: -ENOENT");
+	check(raw(IOMMUOP_unmap_page, order_flags(0, 1), HIGH, 0) == -ENOSPC,
+	      "unmap_page with another order: -ENOSPC");
+	check(raw(IOMMUOP_unmap_page, 0x1, HIGH, 0) == -EINVAL,
+	      "unmap_page with a reserved flag: -EINVAL");
+	check(raw(IOMMUOP_unmap_page, 0, HIGH, 0) == 0, "unmap_page");
+	check(raw(IOMMUOP_unmap_page, 0, HIGH, 0) == -ENOENT,
+	      "unmap_page again: -ENOENT");
+	check(raw(IOMMUOP_map_page, RW | IOMMU_MAP_OP_no_ref_cnt, HIGH, m) ==
+			      0 &&
+		      raw(IOMMUOP_unmap_page, 0, HIGH, 0) == 0,
+	      "map_page with no_ref_cnt (relaxed dom0) and unmap");
+	check(raw(0x77, 0, 0, 0) == -EOPNOTSUPP, "unknown subop: -EOPNOTSUPP");
+	m9 = find_frame(9);
+	check(m9 != 0, "an aligned 2 MiB of frames: 0x%llx",
+	      (unsigned long long)m9);
+	if (m9) {
+		check(xpi_map_range(h, HIGH + 0x200, m9, 512, RW) == 0 &&
+			      xpi_mapping_count(h) == 1,
+		      "xpi_map_range of 512 pages: one order-9 extent");
+		check(xpi_unmap_range(h, HIGH + 0x200, 512) == 0,
+		      "xpi_unmap_range of it");
+	}
+	large_batch(m);
+}
+
+static void strict(void)
+{
+	struct xpi_caps caps;
+	uint64_t m;
+
+	xpi_get_caps(h, &caps);
+	check(caps.map_cap && !caps.map_all_gfns,
+	      "dom0-strict: map_cap without map_all_gfns (0x%x)",
+	      caps.raw_flags);
+	m = find_frame(0);
+	check(m != 0, "an own frame to map: 0x%llx", (unsigned long long)m);
+	if (!m)
+		return;
+	check(raw(IOMMUOP_map_page, RW | IOMMU_MAP_OP_no_ref_cnt, HIGH, m) ==
+		      -EPERM,
+	      "dom0-strict: no_ref_cnt refused with -EPERM");
+	check(raw(IOMMUOP_map_page, RW, HIGH, m) == 0 &&
+		      raw(IOMMUOP_unmap_page, 0, HIGH, 0) == 0,
+	      "dom0-strict: map_page and unmap_page of an own frame");
+	large_batch(m);
+}
+
+static void passthrough(void)
+{
+	struct xpi_caps caps;
+
+	xpi_get_caps(h, &caps);
+	check(!caps.map_cap && caps.strategy == XPI_STRATEGY_LOOKUP_FOREIGN,
+	      "dom0-passthrough: no map capability (0x%x)", caps.raw_flags);
+	check(raw(IOMMUOP_map_page, RW, HIGH, 0x20000) == -EPERM,
+	      "dom0-passthrough: map_page refused with -EPERM");
+}
+
+int main(int argc, char **argv)
+{
+	struct xpi_options o;
+	const char *mode = argc > 1 ? argv[1] : "relaxed";
+	int rc;
+
+	xpi_options_init(&o);
+	o.backend = XPI_BACKEND_XENCALL;
+	rc = xpi_open_ex(&h, NULL, 0, &o);
+	check(rc == 0, "open the xencall transport on the patched Xen (%d)",
+	      rc);
+	if (!rc) {
+		if (!strcmp(mode, "strict"))
+			strict();
+		else if (!strcmp(mode, "passthrough"))
+			passthrough();
+		else
+			relaxed();
+		check(xpi_close(h) == 0, "close unmaps what is left");
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
