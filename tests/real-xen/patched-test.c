@@ -10,12 +10,18 @@
  * "N passed, N failed".
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <xenpviommu.h>
+#include <xenpviommu/shim.h>
 
 #define RW (IOMMU_OP_readable | IOMMU_OP_writeable)
 #define HIGH (UINT64_C(1) << 32) /* BFNs above any 1:1 region here */
@@ -106,6 +112,83 @@ static void large_batch(uint64_t mfn)
 	xpi_batch_free(b);
 }
 
+/*
+ * The shim on a hypervisor that has do_iommu_op: a process maps a BFN
+ * through its descriptor and is killed; the kernel must have unmapped it
+ * (the same BFN maps again), and the kmod transport works end to end.
+ */
+static void shim_release_on_kill(uint64_t mfn)
+{
+	uint64_t bfn = HIGH + 0x4000;
+	int pipefd[2], st = 0;
+	pid_t pid;
+	char c = 0;
+
+	if (access(XPI_SHIM_DEVICE, F_OK)) {
+		check(0, XPI_SHIM_DEVICE " exists (the module loaded)");
+		return;
+	}
+	if (pipe(pipefd))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		struct pv_iommu_op op;
+		struct xpi_shim_op arg = { .argsz = sizeof(arg), .count = 1 };
+		int fd = open(XPI_SHIM_DEVICE, O_RDWR);
+
+		memset(&op, 0, sizeof(op));
+		op.subop_id = IOMMUOP_map_page;
+		op.flags = RW;
+		op.u.map_page.bfn = bfn;
+		op.u.map_page.gfn = mfn;
+		arg.ops = (uint64_t)(uintptr_t)&op;
+		c = fd >= 0 && ioctl(fd, XPI_SHIM_IOCTL_OP, &arg) == 0 &&
+		    op.status == 0;
+		if (write(pipefd[1], &c, 1) != 1)
+			_exit(1);
+		pause(); /* killed with the mapping live */
+		_exit(0);
+	}
+	if (read(pipefd[0], &c, 1) != 1)
+		c = 0;
+	check(c == 1, "a process maps a BFN through the shim");
+	check(raw(IOMMUOP_map_page, RW, bfn, mfn) == -EEXIST,
+	      "the BFN is live while that process runs");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	check(raw(IOMMUOP_map_page, RW, bfn, mfn) == 0 &&
+		      raw(IOMMUOP_unmap_page, 0, bfn, 0) == 0,
+	      "killed: the shim unmapped it at close (the BFN maps again)");
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+static void kmod_transport(uint64_t mfn)
+{
+	struct xpi_options o;
+	xpi_handle *k = NULL;
+	struct xpi_caps caps;
+	int rc;
+
+	xpi_options_init(&o);
+	o.backend = XPI_BACKEND_KMOD;
+	rc = xpi_open_ex(&k, NULL, 0, &o);
+	check(rc == 0, "kmod transport opens on the patched Xen (%d)", rc);
+	if (rc)
+		return;
+	xpi_get_caps(k, &caps);
+	check(caps.map_cap && caps.max_order == 9,
+	      "kmod transport: query_caps through the shim (0x%x)",
+	      caps.raw_flags);
+	rc = xpi_map_range(k, HIGH + 0x8000, mfn, 16, RW);
+	check(rc == 0 && xpi_mapping_count(k) >= 1,
+	      "kmod transport: xpi_map_range (%d)", rc);
+	check(xpi_close(k) == 0 &&
+		      raw(IOMMUOP_map_page, RW, HIGH + 0x8000, mfn) == 0 &&
+		      raw(IOMMUOP_unmap_page, 0, HIGH + 0x8000, 0) == 0,
+	      "kmod transport: close unmapped everything");
+}
+
 static void relaxed(void)
 {
 	struct xpi_caps caps;
@@ -163,6 +246,8 @@ static void relaxed(void)
 		      "xpi_unmap_range of it");
 	}
 	large_batch(m);
+	shim_release_on_kill(m);
+	kmod_transport(m);
 }
 
 static void strict(void)
