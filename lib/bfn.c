@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "private.h"
@@ -57,18 +58,28 @@ void xpi_bfn_destroy(struct xpi_bfn_alloc *a)
 	a->nstack = a->capstack = 0;
 }
 
+int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra)
+{
+	size_t cap = a->capstack ? a->capstack : 256;
+	uint64_t *s;
+
+	if (a->capstack - a->nstack >= extra)
+		return 0;
+	while (cap - a->nstack < extra)
+		cap *= 2;
+	s = realloc(a->stack, cap * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	a->stack = s;
+	a->capstack = cap;
+	return 0;
+}
+
 static int stack_push(struct xpi_bfn_alloc *a, uint64_t bfn)
 {
-	if (a->nstack == a->capstack) {
-		size_t cap = a->capstack ? a->capstack * 2 : 256;
-		uint64_t *s = realloc(a->stack, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM; /* the BFN is lost, not reused */
-		a->stack = s;
-		a->capstack = cap;
-	}
-	a->stack[a->nstack++] = bfn;
+	if (xpi_bfn_stack_reserve(a, 1))
+		return -ENOMEM; /* the BFN is lost, not reused */
+	xpi_bfn_push_locked(a, bfn);
 	return 0;
 }
 

@@ -67,6 +67,11 @@ extern const struct xpi_transport_ops xpi_transport_xencall;
  * densely mapped page costs about 8 bytes.
  */
 #define XPI_TRACK_GFN_BITS 40
+#define XPI_TRACK_GFN_MASK ((UINT64_C(1) << XPI_TRACK_GFN_BITS) - 1)
+#define XPI_TRACK_FLAGS_SHIFT 40
+#define XPI_TRACK_LOOKUP_BIT (UINT64_C(1) << 43)
+#define XPI_TRACK_ALLOC_BIT (UINT64_C(1) << 44)
+#define XPI_TRACK_ATTR_SHIFT 45
 #define XPI_TRACK_ATTR_MAX 2048
 
 struct xpi_tracker {
@@ -139,6 +144,28 @@ int xpi_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
 		  unsigned int count);
 
 /* Tracker (h->lock held by the caller). */
+/* A record from the packed value of the extent [base, base + 2^order). */
+static inline void xpi_tracker_unpack(const struct xpi_tracker *t,
+				      uint64_t base, unsigned int order,
+				      uint64_t value, struct xpi_mapping *m)
+{
+	uint32_t attr = t->attr[(value & XPI_RADIX_VALUE_MASK) >>
+				XPI_TRACK_ATTR_SHIFT];
+
+	m->bfn = base;
+	m->gfn = value & XPI_TRACK_GFN_MASK;
+	m->flags = (uint16_t)((value >> XPI_TRACK_FLAGS_SHIFT) & 7);
+	m->order = (uint8_t)order;
+	m->lookup = !!(value & XPI_TRACK_LOOKUP_BIT);
+	m->allocated = !!(value & XPI_TRACK_ALLOC_BIT);
+	m->domid = (uint16_t)(attr >> 16);
+	m->ioserver = (uint16_t)attr;
+}
+
+/* The attribute index of (domid, ioserver), or -ENOENT if never used. */
+int xpi_tracker_attr_find(const struct xpi_tracker *t, uint16_t domid,
+			  uint16_t ioserver);
+
 int xpi_tracker_init(struct xpi_tracker *t);
 void xpi_tracker_destroy(struct xpi_tracker *t);
 int xpi_tracker_add(struct xpi_tracker *t, const struct xpi_mapping *m);
@@ -168,6 +195,19 @@ int xpi_bfn_alloc_one(struct xpi_handle *h, uint64_t *bfn);
 int xpi_bfn_alloc_run(struct xpi_handle *h, uint64_t nr,
 		      unsigned int align_order, uint64_t phase, uint64_t *bfn);
 /* Give back [bfn, bfn + nr). */
+/*
+ * Under h->lock: room for @extra more BFNs on the freed stack, so a caller
+ * holding the lock can free single BFNs with xpi_bfn_push_locked().
+ * 0 or -ENOMEM.
+ */
+int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra);
+
+/* Under h->lock, after xpi_bfn_stack_reserve(): free one single BFN. */
+static inline void xpi_bfn_push_locked(struct xpi_bfn_alloc *a, uint64_t bfn)
+{
+	a->stack[a->nstack++] = bfn;
+}
+
 void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr);
 /* Never hand [bfn, bfn + nr) out again (an RMRR conflict). */
 void xpi_bfn_reserve(struct xpi_handle *h, uint64_t bfn, uint64_t nr);

@@ -16,17 +16,12 @@
 
 #include "radix.h"
 
-#define SLOT_BITS 9
-#define SLOTS (1u << SLOT_BITS)
-#define ENTRY (UINT64_C(1) << 63)
-#define INNER (UINT64_C(1) << 62)
-#define ORDER_SHIFT 56
-#define ORDER_MASK UINT64_C(0x3f)
-
-struct xpi_radix_node {
-	uint64_t slot[SLOTS];
-	unsigned int used;
-};
+#define SLOT_BITS XPI_RADIX_SLOT_BITS
+#define SLOTS XPI_RADIX_SLOTS
+#define ENTRY XPI_RADIX_ENTRY
+#define INNER XPI_RADIX_INNER
+#define ORDER_SHIFT XPI_RADIX_ORDER_SHIFT
+#define ORDER_MASK XPI_RADIX_ORDER_MASK
 
 static inline int slot_is_entry(uint64_t s)
 {
@@ -59,6 +54,7 @@ int xpi_radix_init(struct xpi_radix *r, unsigned int width)
 	r->nodes = 0;
 	r->hint = NULL;
 	r->spare = NULL;
+	r->emptied = 0;
 	return 0;
 }
 
@@ -262,6 +258,26 @@ int xpi_radix_find(const struct xpi_radix *r, uint64_t key,
 	return 0;
 }
 
+int xpi_radix_find_cursor_slow(struct xpi_radix *r, uint64_t key,
+			       struct xpi_radix_cursor *c, uint64_t *slot)
+{
+	unsigned int level, idx, order;
+	struct xpi_radix_node *n = locate(r, key, &level, &idx, NULL);
+
+	if (!n)
+		return -ENOENT;
+	if (level == 0) {
+		r->hint = n;
+		r->hint_key = key >> SLOT_BITS;
+	}
+	order = slot_order(n->slot[idx]);
+	c->node = n;
+	idx &= ~((1u << (order % SLOT_BITS)) - 1);
+	c->idx = idx | (level ? XPI_RADIX_NOT_LEAF : 0);
+	*slot = n->slot[idx];
+	return 0;
+}
+
 int xpi_radix_update(struct xpi_radix *r, uint64_t base, uint64_t value)
 {
 	unsigned int level, idx;
@@ -321,6 +337,7 @@ int xpi_radix_remove(struct xpi_radix *r, uint64_t base,
 
 	/* Free the nodes this emptied, bottom up. */
 	while (n->used == 0) {
+		r->emptied++;
 		if (n == r->hint)
 			r->hint = NULL;
 		if (!r->spare)

@@ -14,15 +14,16 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "private.h"
 
-#define GFN_MASK ((UINT64_C(1) << XPI_TRACK_GFN_BITS) - 1)
-#define FLAGS_SHIFT 40
-#define LOOKUP_BIT (UINT64_C(1) << 43)
-#define ALLOC_BIT (UINT64_C(1) << 44)
-#define ATTR_SHIFT 45
+#define GFN_MASK XPI_TRACK_GFN_MASK
+#define FLAGS_SHIFT XPI_TRACK_FLAGS_SHIFT
+#define LOOKUP_BIT XPI_TRACK_LOOKUP_BIT
+#define ALLOC_BIT XPI_TRACK_ALLOC_BIT
+#define ATTR_SHIFT XPI_TRACK_ATTR_SHIFT
 #define ATTR_LIMIT (1u << (56 - ATTR_SHIFT))
 
 int xpi_tracker_init(struct xpi_tracker *t)
@@ -36,17 +37,27 @@ void xpi_tracker_destroy(struct xpi_tracker *t)
 	xpi_radix_destroy(&t->map);
 }
 
-static int attr_index(struct xpi_tracker *t, uint16_t domid,
-		      uint16_t ioserver)
+int xpi_tracker_attr_find(const struct xpi_tracker *t, uint16_t domid,
+			  uint16_t ioserver)
 {
 	uint32_t key = (uint32_t)domid << 16 | ioserver;
 
 	for (unsigned int i = 0; i < t->nattr; i++)
 		if (t->attr[i] == key)
 			return (int)i;
+	return -ENOENT;
+}
+
+static int attr_index(struct xpi_tracker *t, uint16_t domid,
+		      uint16_t ioserver)
+{
+	int i = xpi_tracker_attr_find(t, domid, ioserver);
+
+	if (i >= 0)
+		return i;
 	if (t->nattr >= ATTR_LIMIT || t->nattr >= XPI_TRACK_ATTR_MAX)
 		return -ENOSPC;
-	t->attr[t->nattr] = key;
+	t->attr[t->nattr] = (uint32_t)domid << 16 | ioserver;
 	return (int)t->nattr++;
 }
 
@@ -70,16 +81,7 @@ int xpi_tracker_add(struct xpi_tracker *t, const struct xpi_mapping *m)
 static void unpack(const struct xpi_tracker *t,
 		   const struct xpi_radix_extent *e, struct xpi_mapping *m)
 {
-	uint32_t attr = t->attr[e->value >> ATTR_SHIFT];
-
-	m->bfn = e->base;
-	m->gfn = e->value & GFN_MASK;
-	m->flags = (uint16_t)((e->value >> FLAGS_SHIFT) & 7);
-	m->order = (uint8_t)e->order;
-	m->lookup = !!(e->value & LOOKUP_BIT);
-	m->allocated = !!(e->value & ALLOC_BIT);
-	m->domid = (uint16_t)(attr >> 16);
-	m->ioserver = (uint16_t)attr;
+	xpi_tracker_unpack(t, e->base, e->order, e->value, m);
 }
 
 int xpi_tracker_find(const struct xpi_tracker *t, uint64_t bfn,
