@@ -25,30 +25,7 @@ static inline uint64_t load_pointers(const void *page)
 	return __atomic_load_n((const uint64_t *)page, __ATOMIC_ACQUIRE);
 }
 
-static inline uint64_t load_slot(const unsigned char *page, unsigned int slot)
-{
-	uint64_t v;
-
-	memcpy(&v, page + XPI_RING_SLOT_OFFSET + (size_t)slot * 8, sizeof(v));
-	return v;
-}
-
-/* The slot after @slot, whose pointer is @ptr. */
-static inline unsigned int next_slot(unsigned int slot, uint32_t ptr)
-{
-	if (__builtin_expect(++slot == XPI_RING_SLOTS || ptr == 0, 0))
-		slot = 0;
-	return slot;
-}
-
-static inline int type_ok(unsigned int type)
-{
-	return type == XPI_IOREQ_TYPE_PIO || type == XPI_IOREQ_TYPE_COPY ||
-	       type == XPI_IOREQ_TYPE_INVALIDATE;
-}
-
-/* Drop whatever the ring holds: read_pointer = write_pointer. */
-static void resync(void *page)
+void xpi_ring_resync(void *page)
 {
 	uint64_t old = load_pointers(page), new;
 
@@ -86,68 +63,38 @@ const char *xpi_ring_fault_name(enum xpi_ring_fault fault)
 int xpi_ring_drain(void *page, struct xpi_ring_entry *out, unsigned int max,
 		   struct xpi_ring_result *res)
 {
-	const unsigned char *p = page;
-	uint64_t ptrs = load_pointers(page);
-	uint32_t rp = (uint32_t)ptrs, wp = (uint32_t)(ptrs >> 32);
-	uint32_t avail = wp - rp, used = 0;
-	unsigned int n = 0, slot = rp % XPI_RING_SLOTS;
+	struct xpi_ring_cursor c;
+	int rc = xpi_ring_open(page, &c, res);
 
-	res->read_pointer = rp;
-	res->write_pointer = wp;
-	res->fault = XPI_RING_OK;
-	res->fault_pointer = 0;
-	if (__builtin_expect(avail > XPI_RING_SLOTS, 0)) {
-		res->fault = (int32_t)avail < 0 ? XPI_RING_FAULT_READ_AHEAD
-						: XPI_RING_FAULT_DISTANCE;
-		res->fault_pointer = rp;
-		goto corrupt;
-	}
-	/*
-	 * The slot is counted up from rp % 511; where the pointer wraps at
-	 * 2^32 it goes to slot 0 instead (2^32 is not a multiple of 511),
-	 * as the writer's p % 511 does.
-	 */
-	while (used < avail && n < max) {
-		uint64_t v = load_slot(p, slot);
-		unsigned int type = (unsigned int)(v & 0xff);
-		unsigned int size = (unsigned int)(v >> 10) & 3;
-		struct xpi_ring_entry *e = &out[n];
+	while (rc == 0 && c.entries < max) {
+		struct xpi_ring_entry *e = &out[c.entries];
+		unsigned int span = xpi_ring_span(&c), k = 0, n = 0;
 
-		if (__builtin_expect(!type_ok(type), 0)) {
-			res->fault = XPI_RING_FAULT_TYPE;
-			goto bad_slot;
+		/* The run of 8-byte INVALIDATEs before the next wrap. */
+		while (k + 2 <= span && c.entries + n < max) {
+			uint64_t v = xpi_ring_slot(&c, k);
+
+			if ((uint32_t)v != XPI_RING_INVALIDATE8)
+				break;
+			e[n].data = xpi_ring_value8(v, xpi_ring_slot(&c, k + 1));
+			e[n].addr = 0;
+			e[n].type = XPI_IOREQ_TYPE_INVALIDATE;
+			e[n].size = 8;
+			e[n].dir = 0;
+			e[n].slots = 2;
+			k += 2;
+			n++;
 		}
-		e->type = (uint8_t)type;
-		e->dir = (uint8_t)((v >> 9) & 1);
-		e->size = (uint8_t)(1u << size);
-		e->addr = (uint32_t)(v >> 12) & 0xfffff;
-		e->data = v >> 32;
-		e->slots = 1;
-		slot = next_slot(slot, rp + used + 1);
-		if (size == 3) {
-			if (__builtin_expect(used + 1 == avail, 0)) {
-				res->fault = XPI_RING_FAULT_LONE_HALF;
-				goto bad_slot;
-			}
-			e->data |= load_slot(p, slot) &
-				   UINT64_C(0xffffffff00000000);
-			e->slots = 2;
-			slot = next_slot(slot, rp + used + 2);
+		if (n) {
+			xpi_ring_consume(&c, k, n);
+			continue;
 		}
-		used += e->slots;
-		n++;
+		rc = xpi_ring_next(&c, e, res);
+		if (rc == 1)
+			rc = 0;
+		else if (rc == 0)
+			break;
 	}
-	res->entries = n;
-	res->slots = used;
-	if (used)
-		__atomic_fetch_add((uint32_t *)page, used, __ATOMIC_RELEASE);
-	return (int)n;
-
-bad_slot:
-	res->fault_pointer = rp + used;
-corrupt:
-	res->entries = n;
-	res->slots = used;
-	resync(page);
-	return -EPROTO;
+	xpi_ring_close(&c, res, rc < 0);
+	return rc < 0 ? rc : (int)c.entries;
 }

@@ -28,6 +28,7 @@
 #ifndef XPI_INVALIDATE_RING_H
 #define XPI_INVALIDATE_RING_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #define XPI_RING_PAGE_SIZE 4096u
@@ -91,6 +92,207 @@ struct xpi_ring_result {
 	uint32_t write_pointer; /* as read (acquire) at the start */
 	uint32_t fault_pointer; /* the pointer of the bad slot, if any */
 };
+
+/*
+ * Reading entry by entry (the listener parses, looks up and emits the
+ * unmap in one loop; xpi_ring_drain() is the same loop storing entries):
+ *
+ *   xpi_ring_open(page, &c, &res);      may fail: distance / read ahead
+ *   while (more wanted && (rc = xpi_ring_next(&c, &e, &res)) > 0)
+ *           use e;
+ *   xpi_ring_close(&c, &res, rc < 0 || open failed);
+ *
+ * Nothing is consumed before xpi_ring_close(), which advances
+ * read_pointer by the slots read (release), or resyncs a corrupt ring.
+ */
+struct xpi_ring_cursor {
+	unsigned char *page;
+	uint32_t rp;	/* read_pointer as loaded */
+	uint32_t avail; /* write - read */
+	uint32_t used;	/* slots read so far */
+	unsigned int slot;
+	unsigned int left; /* slots before the next wrap (page end or 2^32) */
+	unsigned int entries;
+};
+
+static inline uint64_t xpi_ring_load_slot_(const unsigned char *page,
+					   unsigned int slot)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, page + XPI_RING_SLOT_OFFSET + (unsigned long)slot * 8,
+			 sizeof(v));
+	return v;
+}
+
+/*
+ * The slot of pointer p is p % 511: counted up from rp % 511, it goes back
+ * to slot 0 at the page's end and where the pointer wraps at 2^32 (2^32 is
+ * not a multiple of 511), as the writer's p % 511 does.  left counts the
+ * slots before the next of those two.
+ */
+static inline unsigned int xpi_ring_left_(unsigned int slot, uint32_t ptr)
+{
+	uint32_t to_wrap = (uint32_t)0 - ptr; /* 0: no wrap ahead of 2^32 */
+
+	if (to_wrap && to_wrap < XPI_RING_SLOTS - slot)
+		return to_wrap;
+	return XPI_RING_SLOTS - slot;
+}
+
+static inline void xpi_ring_advance_(struct xpi_ring_cursor *c, uint32_t next)
+{
+	c->slot++;
+	if (__builtin_expect(--c->left == 0, 0)) {
+		c->slot = 0;
+		c->left = xpi_ring_left_(0, c->rp + next);
+	}
+}
+
+/*
+ * Load both pointers (one 64-bit acquire load: Xen lowers them together
+ * with a 64-bit cmpxchg) and check their distance.  0, or -EPROTO with
+ * res->fault DISTANCE or READ_AHEAD (then call xpi_ring_close()).
+ */
+static inline int xpi_ring_open(void *page, struct xpi_ring_cursor *c,
+				struct xpi_ring_result *res)
+{
+	uint64_t ptrs = __atomic_load_n((const uint64_t *)page,
+					__ATOMIC_ACQUIRE);
+
+	c->page = (unsigned char *)page;
+	c->rp = (uint32_t)ptrs;
+	c->avail = (uint32_t)(ptrs >> 32) - c->rp;
+	c->used = 0;
+	c->entries = 0;
+	c->slot = c->rp % XPI_RING_SLOTS;
+	c->left = xpi_ring_left_(c->slot, c->rp);
+	res->read_pointer = c->rp;
+	res->write_pointer = (uint32_t)(ptrs >> 32);
+	res->fault = XPI_RING_OK;
+	res->fault_pointer = 0;
+	if (__builtin_expect(c->avail > XPI_RING_SLOTS, 0)) {
+		res->fault = (int32_t)c->avail < 0 ? XPI_RING_FAULT_READ_AHEAD
+						   : XPI_RING_FAULT_DISTANCE;
+		res->fault_pointer = c->rp;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * Decode the next entry into *e: 1, 0 when the ring is empty, or -EPROTO
+ * (res->fault TYPE or LONE_HALF, res->fault_pointer the bad slot's
+ * pointer).  Reads only the page's 511 slots.
+ */
+static inline int xpi_ring_next(struct xpi_ring_cursor *c,
+				struct xpi_ring_entry *e,
+				struct xpi_ring_result *res)
+{
+	uint64_t v;
+	unsigned int type, size;
+
+	if (c->used == c->avail)
+		return 0;
+	v = xpi_ring_load_slot_(c->page, c->slot);
+	type = (unsigned int)(v & 0xff);
+	size = (unsigned int)(v >> 10) & 3;
+	if (__builtin_expect(type != XPI_IOREQ_TYPE_INVALIDATE &&
+				     type != XPI_IOREQ_TYPE_PIO &&
+				     type != XPI_IOREQ_TYPE_COPY,
+			     0)) {
+		res->fault = XPI_RING_FAULT_TYPE;
+		res->fault_pointer = c->rp + c->used;
+		return -EPROTO;
+	}
+	e->type = (uint8_t)type;
+	e->dir = (uint8_t)((v >> 9) & 1);
+	e->size = (uint8_t)(1u << size);
+	e->addr = (uint32_t)(v >> 12) & 0xfffff;
+	e->data = v >> 32;
+	e->slots = 1;
+	xpi_ring_advance_(c, c->used + 1);
+	if (size == 3) {
+		if (__builtin_expect(c->used + 1 == c->avail, 0)) {
+			res->fault = XPI_RING_FAULT_LONE_HALF;
+			res->fault_pointer = c->rp + c->used;
+			return -EPROTO;
+		}
+		e->data |= xpi_ring_load_slot_(c->page, c->slot) &
+			   UINT64_C(0xffffffff00000000);
+		e->slots = 2;
+		xpi_ring_advance_(c, c->used + 2);
+	}
+	c->used += e->slots;
+	c->entries++;
+	return 1;
+}
+
+/*
+ * The common entry, quickly.  An 8-byte INVALIDATE as Xen writes it has
+ * these low 32 bits in its first slot (type 8, size 3, dir 0, addr 0);
+ * its value is the first slot's high half and the second slot's high half.
+ * Readers scan the span of slots before the next wrap for such entries
+ * (xpi_ring_span(), xpi_ring_slot(), xpi_ring_consume()) and decode
+ * anything else with xpi_ring_next().
+ */
+#define XPI_RING_INVALIDATE8 (XPI_IOREQ_TYPE_INVALIDATE | 3u << 10)
+
+/* Slots the cursor may read without a wrap (of the page or of 2^32). */
+static inline unsigned int xpi_ring_span(const struct xpi_ring_cursor *c)
+{
+	unsigned int rest = c->avail - c->used;
+
+	return rest < c->left ? rest : c->left;
+}
+
+/* Slot i of the span (i < xpi_ring_span()). */
+static inline uint64_t xpi_ring_slot(const struct xpi_ring_cursor *c,
+				     unsigned int i)
+{
+	return xpi_ring_load_slot_(c->page, c->slot + i);
+}
+
+/* The value of an 8-byte entry whose two slots are v and v2. */
+static inline uint64_t xpi_ring_value8(uint64_t v, uint64_t v2)
+{
+	return (v >> 32) | (v2 & UINT64_C(0xffffffff00000000));
+}
+
+/* Consume @slots slots of the span, holding @entries entries. */
+static inline void xpi_ring_consume(struct xpi_ring_cursor *c,
+				    unsigned int slots, unsigned int entries)
+{
+	c->slot += slots;
+	c->left -= slots;
+	c->used += slots;
+	c->entries += entries;
+	if (c->left == 0) {
+		c->slot = 0;
+		c->left = xpi_ring_left_(0, c->rp + c->used);
+	}
+}
+
+/* Drop whatever the ring holds: read_pointer = write_pointer. */
+void xpi_ring_resync(void *page);
+
+/*
+ * Consume what was read: read_pointer += slots read (an atomic add of
+ * release ordering, so Xen's canonicalisation is kept); with @corrupt,
+ * drop the rest instead (read_pointer = write_pointer, a resync).  Fills
+ * res->entries and res->slots.
+ */
+static inline void xpi_ring_close(struct xpi_ring_cursor *c,
+				  struct xpi_ring_result *res, int corrupt)
+{
+	res->entries = c->entries;
+	res->slots = c->used;
+	if (__builtin_expect(corrupt, 0))
+		xpi_ring_resync(c->page);
+	else if (c->used)
+		__atomic_fetch_add((uint32_t *)c->page, c->used,
+				   __ATOMIC_RELEASE);
+}
 
 /*
  * Read and consume the entries published in the buffered page @page
