@@ -10,8 +10,9 @@
 # invalidate_instr_per_event: instructions inside xpi_listener_dispatch(),
 # the hypercall (xpi_sim_iommu_op) and the callback excluded, per handled
 # event: callgrind at two run lengths, the difference over the difference.
-# invalidate_instr_per_event_without_tracker: the same without the tracker
-# find/remove and the BFN allocator's free (shared library code).
+# The figure includes everything the drain does per event: parsing the
+# ring, the tracker look-up and removal, writing the unmap op, building
+# the callback's event and giving the BFN back to the allocator.
 # invalidate_unmaps_per_hypercall: unmaps per do_iommu_op when a full ring
 # (255 eight-byte entries) is drained at a time.
 set -euo pipefail
@@ -44,10 +45,9 @@ incl() {
 }
 
 # Instructions inside xpi_listener_dispatch(), without the hypercall and
-# the callback; the second figure also leaves out the tracker and the BFN
-# allocator (the library's bookkeeping an unmap needs, not the listener's).
+# the callback.
 ir() {
-	local f=$tmp/cg.$1 total hc cb tf tr bf
+	local f=$tmp/cg.$1 total hc cb
 	valgrind --tool=callgrind --callgrind-out-file="$f" \
 		--collect-atstart=no --toggle-collect=xpi_listener_dispatch \
 		"$bin" "$1" >"$tmp/out.$1" 2>"$tmp/err.$1" || {
@@ -55,25 +55,19 @@ ir() {
 	total=$(awk '/^(summary|totals):/ { print $2; exit }' "$f")
 	hc=$(incl "$f" xpi_sim_iommu_op)
 	cb=$(incl "$f" bench_invalidate_cb)
-	tf=$(incl "$f" xpi_tracker_find)
-	tr=$(incl "$f" xpi_tracker_remove)
-	bf=$(incl "$f" xpi_bfn_free)
-	echo "$((total - hc - cb)) $((total - hc - cb - tf - tr - bf))"
+	echo "$((total - hc - cb))"
 }
 
-read -r a1 o1 <<<"$(ir $n1)"
-read -r a2 o2 <<<"$(ir $n2)"
+a1=$(ir $n1)
+a2=$(ir $n2)
 ipe=$(awk -v a="$a1" -v b="$a2" -v n1=$n1 -v n2=$n2 \
-	'BEGIN { printf "%.1f", (b - a) / (n2 - n1) }')
-own=$(awk -v a="$o1" -v b="$o2" -v n1=$n1 -v n2=$n2 \
 	'BEGIN { printf "%.1f", (b - a) / (n2 - n1) }')
 uph=$("$bin" 100000 | awk '$1 == "invalidate_unmaps_per_hypercall" { print $2 }')
 
 if [ $json = 1 ]; then
-	printf '{"invalidate_instr_per_event": %s, "invalidate_instr_per_event_without_tracker": %s, "invalidate_unmaps_per_hypercall": %s}\n' \
-		"$ipe" "$own" "$uph"
+	printf '{"invalidate_instr_per_event": %s, "invalidate_unmaps_per_hypercall": %s}\n' \
+		"$ipe" "$uph"
 else
 	echo "invalidate_instr_per_event $ipe"
-	echo "invalidate_instr_per_event_without_tracker $own"
 	echo "invalidate_unmaps_per_hypercall $uph"
 fi

@@ -2,12 +2,20 @@
 /*
  * The IOREQ invalidate listener (include/xenpviommu/listener.h).
  *
- * One drain: read the buffered ring, then the synchronous slots that were
- * ready before the ring was read (Xen fills the ring before it falls back
- * to a synchronous ioreq, so this keeps the server's order); look every
- * BFN up in the tracker under one lock; run the callbacks in order; unmap
- * the known extents, each once, in one hypercall per max_batch_ops; then
- * complete the synchronous ioreqs and notify.
+ * One drain, in one pass under the handle's lock: read the buffered ring,
+ * then the synchronous slots that were ready before the ring was read
+ * (Xen fills the ring before it falls back to a synchronous ioreq, so this
+ * keeps the server's order); for each BFN look the tracker up (no walk for
+ * a BFN in the leaf met last), take the extent out of it and write its
+ * unmap op, each extent once.  Then, without the lock, the callbacks in
+ * order; then the unmap, in one hypercall per max_batch_ops; then, under
+ * the lock again, the BFNs the hypervisor unmapped go back to the
+ * allocator, and an extent it did not unmap goes back into the tracker.
+ * Last, the synchronous ioreqs are completed and notified.
+ *
+ * So during the callbacks the drain's extents are out of the tracker (the
+ * events carry their records), and their BFNs are not handed out again
+ * before the hypervisor has unmapped them.
  *
  * The unmap goes straight to xpi_hypercall() rather than through a batch:
  * the batch would look each BFN up again to coalesce, and a drain's
@@ -19,6 +27,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -38,10 +47,19 @@
 #define RESOURCE_IOREQ_SERVER 0 /* XENMEM_resource_ioreq_server */
 #define FLUSH_ALL_DATA UINT64_MAX
 #define DRAIN_MAX (XPI_RING_SLOTS + XPI_LISTENER_MAX_VCPUS)
-#define SEEN_SLOTS 2048u /* > 2 * DRAIN_MAX, a power of two */
 #define NO_VCPU 0xffffu
+#define NO_ATTR UINT64_MAX
+/* What take_bfn() checks of a radix slot: entry, inner, order, attribute. */
+#define FAST_MASK                                                              \
+	(XPI_RADIX_ENTRY | XPI_RADIX_INNER |                                   \
+	 XPI_RADIX_ORDER_MASK << XPI_RADIX_ORDER_SHIFT |                       \
+	 (UINT64_C(0x7ff) << XPI_TRACK_ATTR_SHIFT))
 
 enum item_kind {
+	/* A page take_bfn() handled inline: the drain's next op and its
+	 * tracker record say it all (the event is built for the callback). */
+	ITEM_FAST,
+	/* Any other invalidated BFN: the event is in u.ev. */
 	ITEM_BFN,
 	ITEM_FLUSH,
 	ITEM_OTHER,
@@ -55,12 +73,7 @@ struct item {
 	uint8_t kind;
 	uint8_t sync;
 	uint16_t vcpu; /* synchronous slot to complete, or NO_VCPU */
-};
-
-/* Extent starts unmapped in this drain: valid when gen matches. */
-struct seen {
-	uint64_t bfn;
-	uint32_t gen;
+	uint8_t has_op; /* ITEM_BFN: it wrote the drain's next op */
 };
 
 struct xpi_listener {
@@ -84,14 +97,17 @@ struct xpi_listener {
 	evtchn_port_t *vcpu_port;
 #endif
 
+	/* One drain (see the top of this file). */
 	struct item it[DRAIN_MAX];
 	unsigned int nit;
-	unsigned int nsync; /* items with a slot to complete */
-	struct xpi_ring_entry ring[XPI_RING_SLOTS];
+	unsigned int nsync;	/* items with a slot to complete */
+	unsigned int nops;	/* unmap ops written */
+	uint16_t domid_now, ioserver_now; /* the server being drained */
+	unsigned int malformed; /* 1- or 2-byte INVALIDATEs, to log */
 	struct pv_iommu_op ops[DRAIN_MAX];
-	struct xpi_mapping um[DRAIN_MAX];
-	struct seen seen[SEEN_SLOTS];
-	uint32_t gen;
+	uint64_t val[DRAIN_MAX];	/* each op's tracker record (radix slot) */
+	unsigned int nsp;		/* superpage ops, ... */
+	uint16_t sp[DRAIN_MAX];		/* ... their indices in ops[] */
 };
 
 XPI_EXPORT void xpi_listener_config_init(struct xpi_listener_config *cfg)
@@ -132,7 +148,6 @@ XPI_EXPORT int xpi_listener_new(xpi_handle *h,
 	l->h = h;
 	l->cfg = *cfg;
 	l->fd = -1;
-	l->gen = 1;
 	*out = l;
 	return 0;
 }
@@ -331,10 +346,98 @@ XPI_EXPORT int xpi_listener_get_stats(const struct xpi_listener *l,
 /* One drain                                                           */
 /* ------------------------------------------------------------------ */
 
-static struct item *push(struct xpi_listener *l, enum item_kind kind,
-			 int sync, unsigned int vcpu)
+/*
+ * A BFN the tracker no longer has: is it in a superpage extent this drain
+ * took out already?  The op's index, or -1.
+ */
+static int taken_superpage(const struct xpi_listener *l,
+			   const struct pv_iommu_op *ops_end, uint64_t bfn)
 {
-	struct item *it = &l->it[l->nit++];
+	for (unsigned int i = 0; i < l->nsp; i++) {
+		const struct pv_iommu_op *op = &l->ops[l->sp[i]];
+		uint64_t base = op->u.unmap_foreign_page.bfn;
+		unsigned int order = pv_iommu_flags_order(op->flags);
+
+		if (op < ops_end && bfn - base < (UINT64_C(1) << order))
+			return l->sp[i];
+	}
+	return -1;
+}
+
+/*
+ * The state of one drain's first pass (under h->lock), copied into a local
+ * by each function that takes items, so that it stays in registers.
+ */
+struct pass {
+	struct item *it;	       /* the next item */
+	unsigned int nops;	       /* unmap ops written */
+	struct xpi_radix *map;	       /* the handle's tracker */
+	uint64_t removed;	       /* pages taken out without a walk */
+	/* map->hint and map->hint_key; never NULL (see set_hint()). */
+	struct xpi_radix_node *hint;
+	uint64_t hint_key;
+	uint64_t want;		       /* this server's attribute, or NO_ATTR */
+	uint64_t fast;		       /* slot & FAST_MASK for take_bfn()'s path */
+	int manual;		       /* XPI_LISTENER_MANUAL_UNMAP */
+	uint16_t domid, ioserver;
+	struct pv_iommu_op op_tmpl;    /* an order-0 unmap op of the server */
+	uint64_t received, buffered, sync;
+};
+
+/* A leaf no key reaches: the hint when the map has none. */
+static struct xpi_radix_node no_hint;
+
+static inline void set_hint(struct pass *p)
+{
+	p->hint = p->map->hint ? p->map->hint : &no_hint;
+	p->hint_key = p->map->hint ? p->map->hint_key : UINT64_MAX;
+}
+
+/* Under h->lock: start a drain of server (domid, ioserver). */
+static void pass_begin(struct xpi_listener *l, struct pass *p, uint16_t domid,
+		       uint16_t ioserver)
+{
+	struct xpi_tracker *t = &l->h->tracker;
+	int a = xpi_tracker_attr_find(t, domid, ioserver);
+
+	p->it = l->it;
+	p->nops = 0;
+	p->map = &t->map;
+	p->removed = 0;
+	set_hint(p);
+	p->want = a < 0 ? NO_ATTR : (uint64_t)a;
+	p->manual = !!(l->cfg.flags & XPI_LISTENER_MANUAL_UNMAP);
+	/* An order-0 entry of this server (never matches when disabled). */
+	p->fast = a < 0 || p->manual ? UINT64_MAX
+				     : XPI_RADIX_ENTRY |
+					       (uint64_t)a << XPI_TRACK_ATTR_SHIFT;
+	p->domid = domid;
+	p->ioserver = ioserver;
+	memset(&p->op_tmpl, 0, sizeof(p->op_tmpl));
+	p->op_tmpl.subop_id = IOMMUOP_unmap_foreign_page;
+	p->op_tmpl.u.unmap_foreign_page.ioserver = ioserver;
+	p->received = p->buffered = p->sync = 0;
+	l->domid_now = domid;
+	l->ioserver_now = ioserver;
+	l->nsync = 0;
+	l->nsp = 0;
+}
+
+/* Under h->lock: the items are in. */
+static void pass_end(struct xpi_listener *l, const struct pass *p)
+{
+	l->nit = (unsigned int)(p->it - l->it);
+	l->nops = p->nops;
+	p->map->extents -= p->removed;
+	l->st.received += p->received;
+	l->st.buffered += p->buffered;
+	l->st.sync += p->sync;
+}
+
+static inline struct item *push(struct pass *p, enum item_kind kind, int sync,
+				unsigned int vcpu)
+{
+	struct item *it = p->it++;
 
 	it->kind = (uint8_t)kind;
 	it->sync = (uint8_t)sync;
@@ -342,56 +445,229 @@ static struct item *push(struct xpi_listener *l, enum item_kind kind,
 	return it;
 }
 
-static void push_bfn(struct xpi_listener *l, uint16_t domid,
-		     uint16_t ioserver, uint64_t bfn, int sync,
-		     unsigned int vcpu)
+/*
+ * Under h->lock: what the tracker knows of ev->bfn and, with automatic
+ * unmapping, its extent out of the tracker and its unmap op (once per
+ * extent).  Every case; take_bfn() does the common one inline.
+ */
+static __attribute__((noinline)) void
+take_bfn_slow(struct xpi_listener *l, struct pass *p, struct item *it,
+	      uint64_t bfn)
 {
-	struct item *it = push(l, ITEM_BFN, sync, vcpu);
+	struct xpi_invalidate_event *ev = &it->u.ev;
+	struct xpi_mapping *m = &ev->mapping;
+	struct xpi_radix_node *n;
+	struct xpi_radix_cursor c;
+	struct pv_iommu_op *op;
+	unsigned int order;
+	uint64_t s, base;
+	int i;
 
-	it->u.ev.bfn = bfn;
-	it->u.ev.domid = domid;
-	it->u.ev.ioserver = ioserver;
-	it->u.ev.sync = (uint8_t)sync;
+	it->kind = ITEM_BFN;
+	it->has_op = 0;
+	ev->bfn = bfn;
+	ev->domid = p->domid;
+	ev->ioserver = p->ioserver;
+	ev->sync = it->sync;
+	if (p->want == NO_ATTR)
+		goto unknown;
+	/* The radix's hint: a BFN in the leaf met last. */
+	n = p->hint;
+	if ((bfn >> XPI_RADIX_SLOT_BITS) == p->hint_key) {
+		c.idx = (unsigned int)bfn & (XPI_RADIX_SLOTS - 1);
+		s = n->slot[c.idx];
+		if (!s)
+			goto gone;
+		if (__builtin_expect(s & (XPI_RADIX_INNER |
+					  XPI_RADIX_ORDER_MASK
+						  << XPI_RADIX_ORDER_SHIFT),
+				     0))
+			goto slow;
+		c.node = n;
+	} else {
+slow:
+		if (xpi_radix_find_cursor_slow(p->map, bfn, &c, &s))
+			goto gone;
+		set_hint(p);
+	}
+	if (__builtin_expect(((s & XPI_RADIX_VALUE_MASK) >>
+			      XPI_TRACK_ATTR_SHIFT) != p->want,
+			     0))
+		goto unknown; /* another server's, or an own mapping */
+	order = (unsigned int)(s >> XPI_RADIX_ORDER_SHIFT) &
+		XPI_RADIX_ORDER_MASK;
+	base = bfn & ~((UINT64_C(1) << order) - 1);
+	m->bfn = base;
+	m->gfn = s & XPI_TRACK_GFN_MASK;
+	m->domid = p->domid;
+	m->ioserver = p->ioserver;
+	m->flags = (uint16_t)((s >> XPI_TRACK_FLAGS_SHIFT) & 7);
+	m->order = (uint8_t)order;
+	m->lookup = (uint8_t)((s >> 43) & 1);
+	m->allocated = (uint8_t)((s >> 44) & 1);
+	ev->known = 1;
+	ev->will_unmap = (uint8_t)!p->manual;
+	if (p->manual)
+		return;
+	/* Out of the tracker now; back in if the unmap fails. */
+	if (__builtin_expect(order == 0 && c.idx < XPI_RADIX_SLOTS &&
+				     c.node->used > 1,
+			     1)) {
+		c.node->slot[c.idx] = 0;
+		c.node->used--;
+		p->removed++;
+	} else {
+		xpi_radix_remove(p->map, base, NULL);
+		set_hint(p);
+		if (order)
+			l->sp[l->nsp++] = (uint16_t)p->nops;
+	}
+	op = &l->ops[p->nops];
+	memset(op, 0, sizeof(*op));
+	op->subop_id = IOMMUOP_unmap_foreign_page;
+	op->flags = (uint16_t)(order << IOMMU_page_order_shift);
+	op->u.unmap_foreign_page.bfn = base;
+	op->u.unmap_foreign_page.ioserver = p->ioserver;
+	l->val[p->nops++] = s;
+	it->has_op = 1;
+	return;
+gone:
+	/* A superpage extent this drain took out already ends here too. */
+	i = l->nsp && !p->manual ? taken_superpage(l, &l->ops[p->nops], bfn)
+				 : -1;
+	if (i >= 0) {
+		s = l->val[i];
+		order = pv_iommu_flags_order(l->ops[i].flags);
+		xpi_tracker_unpack(&l->h->tracker,
+				   l->ops[i].u.unmap_foreign_page.bfn, order, s,
+				   m);
+		ev->known = 1;
+		ev->will_unmap = 1;
+		return;
+	}
+unknown:
+	/* Not mapped through this handle, or not this server's. */
+	ev->known = 0;
+	ev->will_unmap = 0;
+	memset(m, 0, sizeof(*m));
 }
 
-/* Take the ring's entries as items; returns the parser's result. */
-static int take_ring(struct xpi_listener *l, void *page, uint16_t domid,
-		     uint16_t ioserver, unsigned int max,
-		     struct xpi_ring_result *res)
+/*
+ * Under h->lock: an invalidated BFN as the drain's next item.  Inline: a
+ * page of this server in the tracker leaf met last, unmapped
+ * automatically, its leaf staying in use; the rest is take_bfn_slow().
+ */
+static inline __attribute__((always_inline)) void
+take_bfn(struct xpi_listener *l, struct pass *p, uint64_t bfn)
 {
-	int rc = xpi_ring_drain(page, l->ring, max, res);
+	struct item *it = push(p, ITEM_FAST, 0, NO_VCPU);
+	struct xpi_radix_node *n = p->hint;
 
-	for (unsigned int i = 0; i < res->entries; i++) {
-		const struct xpi_ring_entry *e = &l->ring[i];
+	if (__builtin_expect((bfn >> XPI_RADIX_SLOT_BITS) == p->hint_key, 1)) {
+		unsigned int idx = (unsigned int)bfn & (XPI_RADIX_SLOTS - 1);
+		uint64_t s = n->slot[idx];
+
+		if (__builtin_expect((s & FAST_MASK) == p->fast && n->used > 1,
+				     1)) {
+			struct pv_iommu_op *op = &l->ops[p->nops];
+
+			n->slot[idx] = 0;
+			n->used--;
+			p->removed++;
+			*op = p->op_tmpl;
+			op->u.unmap_foreign_page.bfn = bfn;
+			l->val[p->nops++] = s;
+			return;
+		}
+	}
+	/* Through a copy, so that the caller's pass stays in registers. */
+	{
+		struct pass q = *p;
+
+		take_bfn_slow(l, &q, it, bfn);
+		*p = q;
+	}
+}
+
+_Static_assert(XPI_TRACK_LOOKUP_BIT == UINT64_C(1) << 43 &&
+		       XPI_TRACK_ALLOC_BIT == UINT64_C(1) << 44,
+	       "take_bfn() unpacks the tracker's bits");
+
+/* Under h->lock: a buffered ring's entries as the drain's items. */
+static int take_ring(struct xpi_listener *l, struct pass *pp, void *page,
+		     unsigned int max, struct xpi_ring_result *res)
+{
+	struct pass p = *pp;
+	struct xpi_ring_cursor c;
+	struct xpi_ring_entry e;
+	int rc = xpi_ring_open(page, &c, res);
+
+	while (rc == 0 && c.entries < max) {
+		unsigned int span = xpi_ring_span(&c), k = 0, n;
 		struct item *it;
 
-		if (__builtin_expect(e->type == XPI_IOREQ_TYPE_INVALIDATE, 1)) {
-			l->st.received++;
-			if (__builtin_expect(e->size >= 4, 1)) {
-				l->st.buffered++;
-				push_bfn(l, domid, ioserver, e->data, 0,
-					 NO_VCPU);
+		/* The hot loop: 8-byte INVALIDATEs up to the next wrap. */
+		if (span > 2 * (max - c.entries))
+			span = 2 * (max - c.entries);
+		while (k + 2 <= span) {
+			uint64_t v = xpi_ring_slot(&c, k);
+
+			if ((uint32_t)v != XPI_RING_INVALIDATE8)
+				break;
+			take_bfn(l, &p,
+				 xpi_ring_value8(v, xpi_ring_slot(&c, k + 1)));
+			k += 2;
+		}
+		if (k) {
+			n = k / 2;
+			xpi_ring_consume(&c, k, n);
+			p.received += n;
+			p.buffered += n;
+			continue;
+		}
+		rc = xpi_ring_next(&c, &e, res);
+		if (rc <= 0)
+			break;
+		rc = 0;
+		if (__builtin_expect(e.type == XPI_IOREQ_TYPE_INVALIDATE, 1)) {
+			p.received++;
+			if (__builtin_expect(e.size >= 4, 1)) {
+				p.buffered++;
+				take_bfn(l, &p, e.data);
 				continue;
 			}
 			l->st.malformed++;
-			xpi_warn(l->h, -1,
-				 "listener: a %u-byte buffered INVALIDATE"
-				 " (BFNs take 4 or 8): dropped",
-				 e->size);
+			l->malformed++;
 			continue;
 		}
-		it = push(l, ITEM_OTHER, 0, NO_VCPU);
+		it = push(&p, ITEM_OTHER, 0, NO_VCPU);
 		memset(&it->u.req, 0, sizeof(it->u.req));
-		it->u.req.addr = e->addr;
-		it->u.req.data = e->data;
+		it->u.req.addr = e.addr;
+		it->u.req.data = e.data;
 		it->u.req.count = 1;
-		it->u.req.size = e->size;
-		it->u.req.type = e->type;
-		it->u.req.dir = e->dir;
+		it->u.req.size = e.size;
+		it->u.req.type = e.type;
+		it->u.req.dir = e.dir;
 		it->u.req.buffered = 1;
 	}
-	if (rc == -EPROTO) {
+	xpi_ring_close(&c, res, rc < 0);
+	if (rc == -EPROTO)
 		l->st.resyncs++;
+	*pp = p;
+	return rc;
+}
+
+/* Without h->lock: what take_ring() found wrong, in the log. */
+static void log_ring(struct xpi_listener *l, int rc, uint16_t domid,
+		     uint16_t ioserver, const struct xpi_ring_result *res)
+{
+	if (l->malformed)
+		xpi_warn(l->h, -1,
+			 "listener: %u buffered INVALIDATE(s) of server %u/%u"
+			 " of 1 or 2 bytes (BFNs take 4 or 8): dropped",
+			 l->malformed, domid, ioserver);
+	l->malformed = 0;
+	if (rc == -EPROTO)
 		xpi_err(l->h, -1,
 			"listener: corrupt buffered ring of server %u/%u (%s at"
 			" pointer %" PRIu32 ", read %" PRIu32 " write %" PRIu32
@@ -399,29 +675,29 @@ static int take_ring(struct xpi_listener *l, void *page, uint16_t domid,
 			domid, ioserver, xpi_ring_fault_name(res->fault),
 			res->fault_pointer, res->read_pointer,
 			res->write_pointer, res->entries);
-	}
-	return rc;
 }
 
-/* One synchronous ioreq (Xen's ioreq_t at r) as an item. */
-static void take_ioreq(struct xpi_listener *l, const unsigned char *r,
-		       uint16_t domid, uint16_t ioserver, unsigned int vcpu)
+/* Under h->lock: one synchronous ioreq (Xen's ioreq_t at r) as an item. */
+static void take_ioreq(struct xpi_listener *l, struct pass *pp,
+		       const unsigned char *r, unsigned int vcpu)
 {
+	struct pass p = *pp;
 	uint64_t data;
 	struct item *it;
 
 	memcpy(&data, r + XPI_IOREQ_OFF_DATA, sizeof(data));
 	if (r[XPI_IOREQ_OFF_TYPE] == XPI_IOREQ_TYPE_INVALIDATE) {
-		l->st.received++;
+		p.received++;
 		if (data == FLUSH_ALL_DATA) {
-			push(l, ITEM_FLUSH, 1, vcpu);
-			return;
+			push(&p, ITEM_FLUSH, 1, vcpu);
+		} else {
+			p.sync++;
+			take_bfn_slow(l, &p, push(&p, ITEM_BFN, 1, vcpu), data);
 		}
-		l->st.sync++;
-		push_bfn(l, domid, ioserver, data, 1, vcpu);
+		*pp = p;
 		return;
 	}
-	it = push(l, ITEM_OTHER, 1, vcpu);
+	it = push(&p, ITEM_OTHER, 1, vcpu);
 	memset(&it->u.req, 0, sizeof(it->u.req));
 	memcpy(&it->u.req.addr, r + XPI_IOREQ_OFF_ADDR, 8);
 	it->u.req.data = data;
@@ -432,78 +708,70 @@ static void take_ioreq(struct xpi_listener *l, const unsigned char *r,
 	it->u.req.dir = (r[XPI_IOREQ_OFF_BITS] >> 5) & 1;
 	it->u.req.df = (r[XPI_IOREQ_OFF_BITS] >> 6) & 1;
 	it->u.req.vcpu = vcpu;
-}
-
-/* 1 if the extent starting at bfn was met before in this drain. */
-static int seen_before(struct xpi_listener *l, uint64_t bfn)
-{
-	uint32_t i = (uint32_t)((bfn * UINT64_C(0x9e3779b97f4a7c15)) >> 53);
-
-	for (;; i = (i + 1) & (SEEN_SLOTS - 1)) {
-		struct seen *s = &l->seen[i];
-
-		if (s->gen != l->gen) {
-			s->gen = l->gen;
-			s->bfn = bfn;
-			return 0;
-		}
-		if (s->bfn == bfn)
-			return 1;
-	}
+	*pp = p;
 }
 
 /*
- * What the tracker knows of each BFN, under one lock; builds the unmap
- * ops (each extent once).  Returns the number of ops.
+ * The bytes of struct xpi_mapping from flags to allocated (flags, order 0,
+ * lookup, allocated, padding), little-endian, for each value of tracker
+ * bits 40..44 (flags, lookup, allocated): one load and one store per event
+ * instead of four fields.
  */
-static unsigned int look_up(struct xpi_listener *l)
+#define MAPPING_TAIL_OFF offsetof(struct xpi_mapping, flags)
+_Static_assert(offsetof(struct xpi_mapping, order) == MAPPING_TAIL_OFF + 2 &&
+		       offsetof(struct xpi_mapping, lookup) ==
+			       MAPPING_TAIL_OFF + 3 &&
+		       offsetof(struct xpi_mapping, allocated) ==
+			       MAPPING_TAIL_OFF + 4 &&
+		       sizeof(struct xpi_mapping) >= MAPPING_TAIL_OFF + 8,
+	       "the mapping's tail is 8 bytes from flags");
+_Static_assert(XPI_TRACK_FLAGS_SHIFT == 40, "flags, lookup, alloc: bits 40..44");
+
+static uint64_t mapping_tail[32];
+
+__attribute__((constructor)) static void mapping_tail_init(void)
 {
-	struct xpi_handle *h = l->h;
-	int autounmap = !(l->cfg.flags & XPI_LISTENER_MANUAL_UNMAP);
-	unsigned int nops = 0;
-
-	pthread_mutex_lock(&h->lock);
-	for (unsigned int i = 0; i < l->nit; i++) {
-		struct xpi_invalidate_event *ev = &l->it[i].u.ev;
-		struct xpi_mapping *m = &ev->mapping;
-		struct pv_iommu_op *op;
-
-		if (l->it[i].kind != ITEM_BFN)
-			continue;
-		ev->known = !xpi_tracker_find(&h->tracker, ev->bfn, m) &&
-			    m->domid == ev->domid &&
-			    m->ioserver == ev->ioserver;
-		ev->will_unmap = (uint8_t)(ev->known && autounmap);
-		if (!ev->will_unmap || seen_before(l, m->bfn))
-			continue;
-		op = &l->ops[nops];
-		memset(op, 0, sizeof(*op));
-		op->subop_id = IOMMUOP_unmap_foreign_page;
-		op->flags = (uint16_t)((unsigned int)m->order
-				       << IOMMU_page_order_shift);
-		op->u.unmap_foreign_page.bfn = m->bfn;
-		op->u.unmap_foreign_page.ioserver = m->ioserver;
-		l->um[nops++] = *m;
-	}
-	pthread_mutex_unlock(&h->lock);
-	l->gen++;
-	if (__builtin_expect(l->gen == 0, 0)) {
-		memset(l->seen, 0, sizeof(l->seen));
-		l->gen = 1;
-	}
-	return nops;
+	for (unsigned int i = 0; i < 32; i++)
+		mapping_tail[i] = (i & 7) | (uint64_t)((i >> 3) & 1) << 24 |
+				  (uint64_t)((i >> 4) & 1) << 32;
 }
 
 static void callbacks(struct xpi_listener *l)
 {
 	const struct xpi_listener_config *c = &l->cfg;
+	void (*invalidate)(void *, const struct xpi_invalidate_event *) =
+		c->invalidate;
+	void *opaque = c->opaque;
+	struct xpi_invalidate_event ev;
+	struct item *it = l->it, *end = it + l->nit;
+	unsigned int i = 0; /* the next op: ITEM_FAST's, or an ITEM_BFN's */
+	uint64_t slow = 0, handled = 0;
 
-	for (unsigned int i = 0; i < l->nit; i++) {
-		struct item *it = &l->it[i];
+	/* ITEM_FAST events (from the ring): what all of them share. */
+	memset(&ev, 0, sizeof(ev));
+	ev.domid = ev.mapping.domid = l->domid_now;
+	ev.ioserver = ev.mapping.ioserver = l->ioserver_now;
+	ev.known = 1;
+	ev.will_unmap = 1;
+	for (; it < end; it++) {
+		if (__builtin_expect(it->kind == ITEM_FAST, 1)) {
+			uint64_t s = l->val[i];
 
+			ev.bfn = ev.mapping.bfn =
+				l->ops[i].u.unmap_foreign_page.bfn;
+			ev.mapping.gfn = s & XPI_TRACK_GFN_MASK;
+			memcpy((char *)&ev.mapping + MAPPING_TAIL_OFF,
+			       &mapping_tail[(s >> 40) & 31], 8);
+			i++;
+			if (invalidate)
+				invalidate(opaque, &ev);
+			continue;
+		}
+		slow++;
 		switch (it->kind) {
 		case ITEM_BFN:
-			l->st.handled++;
+			handled++;
+			i += it->has_op;
 			if (__builtin_expect(!it->u.ev.known, 0)) {
 				l->st.unknown++;
 				xpi_warn(l->h, -1,
@@ -513,30 +781,38 @@ static void callbacks(struct xpi_listener *l)
 					 it->u.ev.bfn, it->u.ev.domid,
 					 it->u.ev.ioserver);
 			}
-			if (c->invalidate)
-				c->invalidate(c->opaque, &it->u.ev);
+			if (invalidate)
+				invalidate(opaque, &it->u.ev);
 			break;
 		case ITEM_FLUSH:
 			l->st.flush_alls++;
 			if (c->flush_all)
-				c->flush_all(c->opaque, l->domid, l->ioserver);
+				c->flush_all(opaque, l->domid, l->ioserver);
 			break;
 		default:
 			l->st.other++;
 			if (c->ioreq)
-				c->ioreq(c->opaque, &it->u.req);
+				c->ioreq(opaque, &it->u.req);
 			else if (it->u.req.dir)
 				it->u.req.data = UINT64_MAX;
 			break;
 		}
 	}
+	/* Every item that is not ITEM_BFN, FLUSH or OTHER is ITEM_FAST. */
+	l->st.handled += handled + (l->nit - slow);
 }
 
-/* Unmap the drain's extents; the tracker and allocator learn it. */
-static int unmap_ops(struct xpi_listener *l, unsigned int nops)
+/*
+ * Unmap the drain's extents (out of the tracker since the first pass):
+ * the BFNs the hypervisor unmapped go back to the allocator, the extents
+ * it did not go back into the tracker.
+ */
+static int unmap_ops(struct xpi_listener *l)
 {
 	struct xpi_handle *h = l->h;
-	unsigned int sent = 0;
+	struct xpi_radix *map = &h->tracker.map;
+	const struct pv_iommu_op *ops = l->ops;
+	unsigned int nops = l->nops, sent = 0, errors = 0, lost = 0, i = 0;
 	int rc = 0;
 
 	while (sent < nops) {
@@ -551,34 +827,75 @@ static int unmap_ops(struct xpi_listener *l, unsigned int nops)
 		sent += cnt;
 	}
 	pthread_mutex_lock(&h->lock);
-	for (unsigned int i = 0; i < sent; i++) {
-		int st = l->ops[i].status;
+	if (__builtin_expect(xpi_bfn_stack_reserve(&h->bfn, sent) == 0, 1)) {
+		/*
+		 * Unmapped single BFNs from the allocator go back to it
+		 * (superpage runs below, without the lock); stop at the first
+		 * op the hypervisor refused.
+		 */
+		uint64_t *dst = h->bfn.stack + h->bfn.nstack;
+		size_t k = 0;
 
-		h->stats.ops++;
-		h->stats.ops_by_subop[IOMMUOP_unmap_foreign_page]++;
-		if (__builtin_expect(st == 0, 1)) {
-			xpi_tracker_remove(&h->tracker, l->um[i].bfn, NULL);
-			l->st.unmaps++;
-			continue;
+		for (; i < sent && ops[i].status == 0; i++) {
+			uint64_t s = l->val[i];
+
+			dst[k] = ops[i].u.unmap_foreign_page.bfn;
+			k += (s & (XPI_TRACK_ALLOC_BIT |
+				   XPI_RADIX_ORDER_MASK
+					   << XPI_RADIX_ORDER_SHIFT)) ==
+			     XPI_TRACK_ALLOC_BIT;
 		}
-		h->stats.errors++;
-		l->st.unmap_errors++;
-		l->um[i].allocated = 0;
+		h->bfn.nstack += k;
 	}
+	for (; i < nops; i++) {
+		const struct pv_iommu_op *op = &ops[i];
+		uint64_t base = op->u.unmap_foreign_page.bfn, s = l->val[i];
+
+		if (i >= sent || op->status != 0) {
+			/* Still mapped: tracked again. */
+			errors += i < sent;
+			if (xpi_radix_insert(map, base,
+					     pv_iommu_flags_order(op->flags),
+					     s & XPI_RADIX_VALUE_MASK))
+				lost++;
+		} else if ((s & XPI_TRACK_ALLOC_BIT) &&
+			   !(op->flags & IOMMU_page_order_mask)) {
+			if (xpi_bfn_stack_reserve(&h->bfn, 1) == 0)
+				xpi_bfn_push_locked(&h->bfn, base);
+			else
+				lost++;
+		}
+	}
+	h->stats.ops += sent;
+	h->stats.ops_by_subop[IOMMUOP_unmap_foreign_page] += sent;
+	h->stats.errors += errors;
 	pthread_mutex_unlock(&h->lock);
-	for (unsigned int i = 0; i < sent; i++) {
-		if (l->ops[i].status)
-			xpi_warn(h, -l->ops[i].status,
-				 "listener: unmapping BFN 0x%" PRIx64 " failed",
-				 l->um[i].bfn);
-		else if (l->um[i].allocated)
-			xpi_bfn_free(h, l->um[i].bfn,
-				     UINT64_C(1) << l->um[i].order);
+	for (unsigned int j = 0; j < l->nsp; j++) {
+		const struct pv_iommu_op *op = &ops[l->sp[j]];
+
+		if (l->sp[j] < sent && op->status == 0 &&
+		    (l->val[l->sp[j]] & XPI_TRACK_ALLOC_BIT))
+			xpi_bfn_free(h, op->u.unmap_foreign_page.bfn,
+				     UINT64_C(1)
+					     << pv_iommu_flags_order(op->flags));
 	}
+	if (lost)
+		xpi_err(h, ENOMEM,
+			"listener: %u BFN(s) lost their tracker record or"
+			" their place in the allocator",
+			lost);
+	l->st.unmaps += sent - errors;
+	l->st.unmap_errors += errors;
+	for (i = 0; errors && i < sent; i++)
+		if (ops[i].status)
+			xpi_warn(h, -ops[i].status,
+				 "listener: unmapping BFN 0x%" PRIx64
+				 " failed; it stays tracked",
+				 ops[i].u.unmap_foreign_page.bfn);
 	if (rc)
 		xpi_err(h, -rc,
 			"listener: the unmap hypercall failed; %u BFN(s) stay"
-			" mapped",
+			" mapped and tracked",
 			nops - sent);
 	return rc;
 }
@@ -619,14 +936,12 @@ static int complete(struct xpi_listener *l)
 	return rc;
 }
 
-/* Callbacks, then the unmap of the drain's items. */
+/* The items are in (h->lock released): callbacks, then the unmap. */
 static int finish(struct xpi_listener *l)
 {
-	unsigned int nops = look_up(l);
-
 	callbacks(l);
 	l->st.drains++;
-	return nops ? unmap_ops(l, nops) : 0;
+	return l->nops ? unmap_ops(l) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -665,6 +980,7 @@ static int drain_once(struct xpi_listener *l, unsigned int max, int *proto)
 	uint16_t ready[XPI_LISTENER_MAX_VCPUS];
 	unsigned int nready = 0, n;
 	struct xpi_ring_result res;
+	struct pass p;
 	int rc;
 
 	/* The synchronous slots first: every ring entry written before
@@ -677,12 +993,10 @@ static int drain_once(struct xpi_listener *l, unsigned int max, int *proto)
 		if ((bits & 0xf) == XPI_IOREQ_STATE_READY)
 			ready[nready++] = (uint16_t)v;
 	}
-	l->nit = 0;
-	l->nsync = 0;
-	rc = take_ring(l, l->buf, l->domid, l->ioserver,
+	pthread_mutex_lock(&l->h->lock);
+	pass_begin(l, &p, l->domid, l->ioserver);
+	rc = take_ring(l, &p, l->buf,
 		       max < XPI_RING_SLOTS ? max : XPI_RING_SLOTS, &res);
-	if (rc == -EPROTO)
-		*proto = 1;
 	/* Only an empty ring lets the synchronous ones go next. */
 	if (rc == -EPROTO || res.slots == res.write_pointer - res.read_pointer) {
 		for (unsigned int i = 0; i < nready; i++) {
@@ -694,10 +1008,15 @@ static int drain_once(struct xpi_listener *l, unsigned int max, int *proto)
 						    0xf0) |
 						   XPI_IOREQ_STATE_INPROCESS),
 					 __ATOMIC_RELAXED);
-			take_ioreq(l, r, l->domid, l->ioserver, ready[i]);
+			take_ioreq(l, &p, r, ready[i]);
 		}
 		l->nsync = nready;
 	}
+	pass_end(l, &p);
+	pthread_mutex_unlock(&l->h->lock);
+	log_ring(l, rc, l->domid, l->ioserver, &res);
+	if (rc == -EPROTO)
+		*proto = 1;
 	n = l->nit;
 	if (!n)
 		return 0;
@@ -745,6 +1064,7 @@ XPI_EXPORT int xpi_invalidate_ioreq(struct xpi_listener *l, uint16_t domid,
 				    uint16_t ioserver, void *ioreq)
 {
 	const unsigned char *r = ioreq;
+	struct pass p;
 	int rc;
 
 	if (!l || !ioreq) {
@@ -754,9 +1074,11 @@ XPI_EXPORT int xpi_invalidate_ioreq(struct xpi_listener *l, uint16_t domid,
 	}
 	if (r[XPI_IOREQ_OFF_TYPE] != XPI_IOREQ_TYPE_INVALIDATE)
 		return 0;
-	l->nit = 0;
-	take_ioreq(l, r, domid, ioserver, NO_VCPU);
-	l->it[0].vcpu = NO_VCPU;
+	pthread_mutex_lock(&l->h->lock);
+	pass_begin(l, &p, domid, ioserver);
+	take_ioreq(l, &p, r, NO_VCPU);
+	pass_end(l, &p);
+	pthread_mutex_unlock(&l->h->lock);
 	if (l->it[0].kind == ITEM_FLUSH) {
 		const struct xpi_listener_config *c = &l->cfg;
 
@@ -776,6 +1098,7 @@ XPI_EXPORT int xpi_invalidate_buffered(struct xpi_listener *l, uint16_t domid,
 				       uint16_t ioserver, void *page)
 {
 	struct xpi_ring_result res;
+	struct pass p;
 	int rc, n;
 
 	if (!l || !page) {
@@ -783,8 +1106,12 @@ XPI_EXPORT int xpi_invalidate_buffered(struct xpi_listener *l, uint16_t domid,
 			xpi_err(l->h, -1, "xpi_invalidate_buffered: NULL page");
 		return -EINVAL;
 	}
-	l->nit = 0;
-	rc = take_ring(l, page, domid, ioserver, XPI_RING_SLOTS, &res);
+	pthread_mutex_lock(&l->h->lock);
+	pass_begin(l, &p, domid, ioserver);
+	rc = take_ring(l, &p, page, XPI_RING_SLOTS, &res);
+	pass_end(l, &p);
+	pthread_mutex_unlock(&l->h->lock);
+	log_ring(l, rc, domid, ioserver, &res);
 	n = (int)l->nit;
 	if (n) {
 		int urc = finish(l);

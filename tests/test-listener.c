@@ -52,11 +52,16 @@ static void on_invalidate(void *opaque, const struct xpi_invalidate_event *ev)
 	r->extent = ev->mapping.bfn;
 	r->flags = ev->mapping.flags;
 	r->order = ev->mapping.order;
-	/* The callback may look the mapping up: it is still tracked. */
+	/*
+	 * The callback may look mappings up: with automatic unmapping the
+	 * drain has taken the extent out of the tracker already (the event
+	 * carries it); with manual unmapping it is still there.
+	 */
 	if (cb_handle && ev->known) {
 		struct xpi_mapping m;
 
-		ck_assert_int_eq(xpi_mapping_find(cb_handle, ev->bfn, &m), 0);
+		ck_assert_int_eq(xpi_mapping_find(cb_handle, ev->bfn, &m),
+				 ev->will_unmap ? -ENOENT : 0);
 	}
 }
 
@@ -323,6 +328,40 @@ START_TEST(test_manual_unmap)
 	ck_assert_int_eq(xpi_foreign_unmap(h, got, 8, NULL), 8);
 	ck_assert_uint_eq(hypercalls() - before, 1);
 	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+	xpi_listener_free(l);
+}
+END_TEST
+
+/*
+ * The hypervisor refuses one unmap: that extent goes back into the tracker
+ * (the BFN stays mapped and is not handed out again), the others are gone.
+ */
+START_TEST(test_unmap_refused_stays_tracked)
+{
+	struct xpi_listener *l = attached(0);
+	struct xpi_listener_stats ls;
+	struct xpi_mapping m;
+	uint64_t bfns[4], again[64];
+
+	map(300, 4, 0, bfns);
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 300 + i), 0);
+	ck_assert_int_eq(xpi_sim_inject_iommu_faults(sim, 1), 0);
+	xt_expect_error("unmapping BFN");
+	ck_assert_int_eq(xpi_listener_dispatch(l), 4);
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+	ck_assert_uint_eq(ls.unmap_errors, 1);
+	ck_assert_uint_eq(ls.unmaps, 3);
+	ck_assert_uint_eq(xpi_mapping_count(h), 1);
+	ck_assert_int_eq(xpi_mapping_find(h, bfns[0], &m), 0);
+	ck_assert_uint_eq(m.gfn, 300);
+	ck_assert_uint_eq(m.allocated, 1);
+	for (unsigned int i = 1; i < 4; i++)
+		ck_assert_int_eq(xpi_mapping_find(h, bfns[i], &m), -ENOENT);
+	/* The refused BFN is not reused; the three freed ones may be. */
+	map(400, 64, 0, again);
+	for (unsigned int i = 0; i < 64; i++)
+		ck_assert_uint_ne(again[i], bfns[0]);
 	xpi_listener_free(l);
 }
 END_TEST
@@ -704,6 +743,7 @@ static Suite *listener_suite(void)
 	tcase_add_test(tc, test_manual_unmap);
 	tcase_add_test(tc, test_superpage_extent_once);
 	tcase_add_test(tc, test_emulator_owned);
+	tcase_add_test(tc, test_unmap_refused_stays_tracked);
 	tcase_add_test(tc, test_corrupt_ring_resyncs);
 	tcase_add_test(tc, test_bad_inputs);
 	suite_add_tcase(s, tc);

@@ -33,14 +33,17 @@
  *   order the hypervisor sent the ioreqs, before the drain's unmap;
  * - they may call xpi_mapping_find(), xpi_mapping_count(),
  *   xpi_get_stats(), xpi_listener_get_stats(), xpi_foreign_map() and the
- *   batch functions (a BFN awaiting the drain's unmap is still tracked,
- *   so it is never handed out again before it is unmapped);
+ *   batch functions;
+ * - with automatic unmapping the drain has already taken the event's
+ *   extent out of the handle's tracker (the event carries its record, so
+ *   xpi_mapping_find() no longer finds it); its BFN is not handed out
+ *   again before the hypervisor has unmapped it, and if the hypervisor
+ *   refuses the unmap, the extent goes back into the tracker;
  * - they must not call xpi_close(), xpi_listener_free(),
  *   xpi_listener_dispatch() or xpi_invalidate_*() (no recursion), nor
  *   xpi_mapping_foreach() from inside its own callback;
  * - with automatic unmapping (the default) they must not unmap the
- *   event's BFN themselves: the library does it after the callbacks (an
- *   unmap that finds the BFN gone is counted in unmap_errors);
+ *   event's BFN themselves: the library does it after the callbacks;
  * - with XPI_LISTENER_MANUAL_UNMAP the emulator unmaps each known BFN
  *   itself (xpi_foreign_unmap()), in the callback or later.
  *
@@ -135,7 +138,8 @@ struct xpi_listener_config {
 	 * XPI_LISTENER_DEFAULT_BUDGET; the rest waits for the next call,
 	 * and the descriptor stays readable). */
 	unsigned int budget;
-	/** Called for each invalidated BFN; may be NULL. */
+	/** Called for each invalidated BFN; may be NULL.  @p ev is valid
+	 * during the call only (copy what you keep). */
 	void (*invalidate)(void *opaque, const struct xpi_invalidate_event *ev);
 	/** Called for the legacy flush-all; may be NULL. */
 	void (*flush_all)(void *opaque, uint16_t domid, uint16_t ioserver);
