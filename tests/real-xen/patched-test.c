@@ -30,6 +30,9 @@ static int passed, failed;
 static xpi_handle *h;
 
 static void check(int cond, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void check(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -189,6 +192,8 @@ static void kmod_transport(uint64_t mfn)
 	      "kmod transport: close unmapped everything");
 }
 
+#include "differential.h"
+
 static void relaxed(void)
 {
 	struct xpi_caps caps;
@@ -246,6 +251,8 @@ static void relaxed(void)
 		      "xpi_unmap_range of it");
 	}
 	large_batch(m);
+	if (m9)
+		differential(m, m9, 42, 4000);
 	shim_release_on_kill(m);
 	kmod_transport(m);
 }
