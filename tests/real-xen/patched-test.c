@@ -193,6 +193,7 @@ static void kmod_transport(uint64_t mfn)
 }
 
 #include "differential.h"
+#include "dma-truth.h"
 
 static void relaxed(void)
 {
@@ -253,6 +254,7 @@ static void relaxed(void)
 	large_batch(m);
 	if (m9)
 		differential(m, m9, 42, 4000);
+	dma_truth();
 	shim_release_on_kill(m);
 	kmod_transport(m);
 }
@@ -277,6 +279,7 @@ static void strict(void)
 		      raw(IOMMUOP_unmap_page, 0, HIGH, 0) == 0,
 	      "dom0-strict: map_page and unmap_page of an own frame");
 	large_batch(m);
+	dma_truth();
 }
 
 static void passthrough(void)
