@@ -227,6 +227,21 @@ static int xen_fail(struct xpi_listener *l, const char *what)
 	return -err;
 }
 
+/* 1 if every vCPU's slot names its event channel (port 0 is never one). */
+static int vcpu_ports_set(const struct xpi_listener *l)
+{
+	for (unsigned int v = 0; v < l->nr_vcpus; v++) {
+		uint32_t port;
+
+		memcpy(&port, l->sync + v * XPI_IOREQ_SIZE +
+				      XPI_IOREQ_OFF_VP_EPORT,
+		       sizeof(port));
+		if (!port)
+			return 0;
+	}
+	return 1;
+}
+
 static int attach_xen(struct xpi_listener *l)
 {
 	struct xentoollog_logger *lg = l->h->logger;
@@ -256,6 +271,29 @@ static int attach_xen(struct xpi_listener *l)
 		return xen_fail(l, "xenforeignmemory_map_resource");
 	l->buf = addr;
 	l->sync = (unsigned char *)addr + XPI_RING_PAGE_SIZE;
+	/*
+	 * Xen writes each vCPU's event channel into the ioreq page when the
+	 * server is enabled, and only if its pages exist by then; they come
+	 * into being with the mapping above.  A server enabled before it
+	 * (as emulators do) shows port 0: enable it again, now that the
+	 * pages are there.
+	 */
+	if (!vcpu_ports_set(l)) {
+		xpi_dbg(l->h,
+			"listener: re-enabling ioreq server %u of domain %u so"
+			" that Xen publishes its vCPU event channels",
+			l->ioserver, l->domid);
+		if (xendevicemodel_set_ioreq_server_state(l->dmod, l->domid,
+							  l->ioserver, 0) ||
+		    xendevicemodel_set_ioreq_server_state(l->dmod, l->domid,
+							  l->ioserver, 1))
+			return xen_fail(l, "enabling the ioreq server");
+		if (!vcpu_ports_set(l)) {
+			errno = EPROTO;
+			return xen_fail(l, "no vCPU event channel in the ioreq"
+					   " page");
+		}
+	}
 	l->xce = xenevtchn_open((xentoollog_logger *)lg, 0);
 	if (!l->xce)
 		return xen_fail(l, "xenevtchn_open");

@@ -195,14 +195,19 @@ void xpi_listener_free(struct xpi_listener *l);
  * from xendevicemodel_get_ioreq_server_info(), the pages from
  * xenforeignmemory_map_resource() (XENMEM_resource_ioreq_server, frame 0
  * the buffered page, frames 1.. the synchronous ioreqs), and the buffered
- * and per-vCPU channels are bound with libxenevtchn.  Sim backend: the
+ * and per-vCPU channels are bound with libxenevtchn.  Xen writes each
+ * vCPU's event channel into the ioreq page when the server is enabled,
+ * and only if its pages exist by then, which mapping them makes so: a
+ * server enabled before anything mapped its pages shows no channel, and
+ * attach then disables and re-enables it once.  Sim backend: the
  * simulator's pages and its event channel descriptor.
  *
  * @param nr_vcpus the guest's vCPUs (synchronous ioreq slots),
  *        1..XPI_LISTENER_MAX_VCPUS.
  * @return 0, or -EINVAL (NULL listener, bad nr_vcpus, domid reserved),
  * -EBUSY (attached already), -ESRCH (no such guest) or -ENOENT (no such
- * server) as the simulator or Xen say, -EOPNOTSUPP (a real backend in a
+ * server) as the simulator or Xen say, -EPROTO (Xen published no vCPU
+ * event channel even after the server was re-enabled), -EOPNOTSUPP (a real backend in a
  * library built without the Xen libraries), -ENOMEM, or the negative
  * errno a Xen library call gave.
  */
