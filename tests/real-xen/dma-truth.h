@@ -34,6 +34,22 @@
 #define DMA_BFN_A UINT64_C(0x1000000) /* bus address 2^36 */
 #define DMA_BFN_B (DMA_BFN_A + 1)
 
+/* The first line of PCI device @dev's sysfs attribute @attr ("" if none). */
+static void pci_attr(const char *dev, const char *attr, char *buf, size_t len)
+{
+	char p[320];
+	FILE *f;
+
+	buf[0] = 0;
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/%s", dev, attr);
+	f = fopen(p, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = 0;
+	fclose(f);
+}
+
 /* The sysfs directory of the edu device, or "" when there is none. */
 static void edu_find(char *dir, size_t len)
 {
@@ -42,25 +58,12 @@ static void edu_find(char *dir, size_t len)
 
 	dir[0] = 0;
 	while (d && (e = readdir(d))) {
-		char p[300], v[16] = "", dv[16] = "";
-		FILE *f;
+		char v[16], dv[16];
 
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor",
-			 e->d_name);
-		if ((f = fopen(p, "r"))) {
-			if (!fgets(v, sizeof(v), f))
-				v[0] = 0;
-			fclose(f);
-		}
-		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/device",
-			 e->d_name);
-		if ((f = fopen(p, "r"))) {
-			if (!fgets(dv, sizeof(dv), f))
-				dv[0] = 0;
-			fclose(f);
-		}
+		pci_attr(e->d_name, "vendor", v, sizeof(v));
+		pci_attr(e->d_name, "device", dv, sizeof(dv));
 		if (!strncmp(v, "0x1234", 6) && !strncmp(dv, "0x11e8", 6)) {
 			snprintf(dir, len, "/sys/bus/pci/devices/%s",
 				 e->d_name);

@@ -194,6 +194,7 @@ static void kmod_transport(uint64_t mfn)
 
 #include "differential.h"
 #include "dma-truth.h"
+#include "foreign.h"
 
 static void relaxed(void)
 {
@@ -255,6 +256,7 @@ static void relaxed(void)
 	if (m9)
 		differential(m, m9, 42, 4000);
 	dma_truth();
+	foreign(0);
 	shim_release_on_kill(m);
 	kmod_transport(m);
 }
@@ -291,6 +293,7 @@ static void passthrough(void)
 	      "dom0-passthrough: no map capability (0x%x)", caps.raw_flags);
 	check(raw(IOMMUOP_map_page, RW, HIGH, 0x20000) == -EPERM,
 	      "dom0-passthrough: map_page refused with -EPERM");
+	foreign(1);
 }
 
 int main(int argc, char **argv)

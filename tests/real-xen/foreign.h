@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The foreign subops and ballooning on the real hypervisor, included by
+ * patched-test.c (h, check(), raw-op helpers) after dma-truth.h.
+ *
+ * A second domain: dom0 creates an HVM guest with libxenctrl (never run:
+ * its memory, p2m and ioreq servers are all the foreign subops need, and
+ * no toolstack or xenstore is required), populates its GFNs (order-9
+ * extents, so one 2 MiB run is contiguous) and creates an ioreq server for
+ * it with libxendevicemodel, as an emulator would.  Then, as that
+ * emulator: every status of map_foreign_page, lookup_foreign_page and
+ * unmap_foreign_page dom0 can reach; the library's map_foreign path; and
+ * ballooning: dom0 takes pages out of the guest's p2m
+ * (XENMEM_decrease_reservation on the guest, as a toolstack balloon
+ * would), the library's listener, attached to the server's real pages and
+ * event channels, receives the buffered INVALIDATEs with the BFNs and
+ * unmaps them; the guest's page count shows the frames stayed referenced
+ * until then and were freed after.
+ */
+#ifndef XPI_REAL_XEN_FOREIGN_H
+#define XPI_REAL_XEN_FOREIGN_H
+
+#include <poll.h>
+#include <xendevicemodel.h>
+
+#define FGN_PAGES 1024u
+#define FGN_BFN (UINT64_C(1) << 34)
+#define RWF (IOMMUOP_readable | IOMMUOP_writeable)
+
+static int fop(uint16_t subop, uint16_t flags, uint64_t bfn, uint64_t gfn,
+	       uint16_t domid, uint16_t ios, struct pv_iommu_op *out)
+{
+	struct pv_iommu_op op;
+	int rc;
+
+	memset(&op, 0, sizeof(op));
+	op.subop_id = subop;
+	op.flags = flags;
+	if (subop == IOMMUOP_unmap_foreign_page) {
+		op.u.unmap_foreign_page.bfn = bfn;
+		op.u.unmap_foreign_page.ioserver = ios;
+	} else {
+		op.u.map_foreign_page.bfn = bfn;
+		op.u.map_foreign_page.gfn = gfn;
+		op.u.map_foreign_page.domid = domid;
+		op.u.map_foreign_page.ioserver = ios;
+	}
+	rc = xpi_hypercall(h, &op, 1);
+	if (out)
+		*out = op;
+	return rc ? 1000 + rc : op.status;
+}
+
+static unsigned long guest_pages(xc_interface *xch, uint32_t domid)
+{
+	xc_dominfo_t info;
+
+	if (xc_domain_getinfo(xch, domid, 1, &info) != 1 ||
+	    info.domid != domid)
+		return 0;
+	return info.nr_pages;
+}
+
+static int seen_bfn[64];
+static uint64_t want_bfn[64];
+static unsigned int nwant, nseen_known;
+
+static void on_inval(void *opaque, const struct xpi_invalidate_event *ev)
+{
+	(void)opaque;
+	for (unsigned int i = 0; i < nwant; i++)
+		if (want_bfn[i] == ev->bfn)
+			seen_bfn[i]++;
+	nseen_known += ev->known;
+}
+
+/* Dispatch until @n invalidates were handled or 3 s passed. */
+static int listen_for(struct xpi_listener *l, unsigned int n)
+{
+	struct xpi_listener_stats st;
+	int total = 0;
+
+	for (int i = 0; i < 30; i++) {
+		struct pollfd p = { .fd = xpi_listener_fd(l), .events = POLLIN };
+		int rc;
+
+		poll(&p, 1, 100);
+		rc = xpi_listener_dispatch(l);
+		if (rc < 0)
+			return rc;
+		total += rc;
+		xpi_listener_get_stats(l, &st);
+		if (st.handled >= n)
+			break;
+	}
+	return total;
+}
+
+static void balloon(xc_interface *xch, xendevicemodel_handle *dm,
+		    uint32_t domid, uint16_t ios)
+{
+	struct xpi_listener_config lc;
+	struct xpi_listener_stats st;
+	struct xpi_listener *l = NULL;
+	uint64_t gfns[8], bfns[8];
+	unsigned long before, during, after;
+	int rc;
+
+	xpi_listener_config_init(&lc);
+	lc.invalidate = on_inval;
+	/*
+	 * The server was enabled before its pages existed, so Xen has not
+	 * published the vCPU event channels yet: attach deals with it.
+	 */
+	(void)dm;
+	rc = xpi_listener_new(h, &lc, &l);
+	if (!rc)
+		rc = xpi_listener_attach(l, (uint16_t)domid, ios, 1);
+	check(rc == 0,
+	      "listener attached to the guest's enabled ioreq server (its"
+	      " pages and event channels) (%d)",
+	      rc);
+	if (rc) {
+		xpi_listener_free(l);
+		return;
+	}
+	/* Every other GFN: no two are contiguous, so 8 single-page extents. */
+	for (unsigned int i = 0; i < 8; i++)
+		gfns[i] = 100 + 2 * i;
+	rc = (int)xpi_foreign_map(h, (uint16_t)domid, ios, gfns, 8,
+				  XPI_FOREIGN_READ | XPI_FOREIGN_WRITE, bfns,
+				  NULL);
+	check(rc == 8, "xpi_foreign_map of 8 guest pages (%d)", rc);
+	if (rc != 8) {
+		xpi_listener_free(l);
+		return;
+	}
+	nwant = 4;
+	for (unsigned int i = 0; i < 4; i++)
+		want_bfn[i] = bfns[i];
+	before = guest_pages(xch, domid);
+	for (unsigned int i = 0; i < 4; i++) {
+		xen_pfn_t g = gfns[i];
+
+		rc = xc_domain_decrease_reservation_exact(xch, domid, 1, 0, &g);
+		if (rc)
+			break;
+	}
+	during = guest_pages(xch, domid);
+	check(rc == 0 && during == before,
+	      "4 mapped pages ballooned out of the guest: still allocated while"
+	      " mapped (%lu pages before, %lu after) (%d)",
+	      before, during, rc);
+	rc = listen_for(l, 4);
+	xpi_listener_get_stats(l, &st);
+	check(rc == 4 && st.buffered == 4 && nseen_known == 4 &&
+		      seen_bfn[0] == 1 && seen_bfn[1] == 1 &&
+		      seen_bfn[2] == 1 && seen_bfn[3] == 1,
+	      "the listener got the 4 INVALIDATEs through the buffered ring,"
+	      " each with its BFN, once (%d handled, %llu buffered)",
+	      rc, (unsigned long long)st.buffered);
+	after = guest_pages(xch, domid);
+	check(st.unmaps == 4 && st.unmap_errors == 0 &&
+		      xpi_mapping_count(h) == 4 && after == before - 4,
+	      "the listener unmapped them (%llu unmaps in %llu hypercall(s),"
+	      " %llu mappings left); the frames were freed (%lu guest pages)",
+	      (unsigned long long)st.unmaps,
+	      (unsigned long long)st.hypercalls,
+	      (unsigned long long)xpi_mapping_count(h), after);
+	check(xpi_foreign_unmap(h, bfns + 4, 4, NULL) == 4 &&
+		      xpi_mapping_count(h) == 0,
+	      "the other 4 unmapped");
+
+	/* swap_mfn: the frame goes at once; the BFN reads the scratch page. */
+	gfns[0] = 200;
+	rc = (int)xpi_foreign_map(h, (uint16_t)domid, ios, gfns, 1,
+				  XPI_FOREIGN_READ | XPI_FOREIGN_WRITE |
+					  XPI_FOREIGN_SWAP_MFN,
+				  bfns, NULL);
+	nwant = 1;
+	want_bfn[0] = bfns[0];
+	seen_bfn[0] = 0;
+	before = guest_pages(xch, domid);
+	{
+		xen_pfn_t g = gfns[0];
+
+		if (rc == 1)
+			rc = xc_domain_decrease_reservation_exact(xch, domid, 1,
+								  0, &g);
+	}
+	during = guest_pages(xch, domid);
+	check(rc == 0 && during == before - 1,
+	      "a swap_mfn page ballooned out: the mapping let go of the frame"
+	      " at once, it was freed (%lu -> %lu guest pages) (%d)",
+	      before, during, rc);
+	rc = listen_for(l, 5);
+	xpi_listener_get_stats(l, &st);
+	check(rc == 1 && seen_bfn[0] == 1 && st.unmaps == 5 &&
+		      xpi_mapping_count(h) == 0,
+	      "its INVALIDATE came, and the listener unmapped the (swapped)"
+	      " BFN (%d)",
+	      rc);
+	xpi_listener_free(l);
+}
+
+/*
+ * dom0-passthrough: no map capability, so the library looks guest pages up
+ * (BFN = MFN) instead of mapping them.
+ */
+static void foreign_lookup_only(uint32_t domid, uint16_t ios)
+{
+	struct pv_iommu_op op;
+	uint64_t gfns[4] = { 300, 302, 304, 306 }, bfns[4], want[4];
+	struct xpi_caps caps;
+	long n;
+	int rc = 0;
+
+	xpi_get_caps(h, &caps);
+	check(caps.strategy == XPI_STRATEGY_LOOKUP_FOREIGN,
+	      "dom0-passthrough: the library chooses lookup_foreign");
+	check(fop(IOMMUOP_map_foreign_page, RWF, FGN_BFN, 0, domid, ios,
+		  NULL) == -EPERM,
+	      "dom0-passthrough: map_foreign_page refused with -EPERM");
+	for (unsigned int i = 0; i < 4 && !rc; i++) {
+		rc = fop(IOMMUOP_lookup_foreign_page, 0, 0, gfns[i], domid, ios,
+			 &op);
+		want[i] = op.u.lookup_foreign_page.bfn;
+		if (!rc)
+			rc = fop(IOMMUOP_unmap_foreign_page, 0, want[i], 0, 0,
+				 ios, NULL);
+	}
+	check(rc == 0 && op.flags == pv_iommu_flags_set_order(RWF, 9),
+	      "dom0-passthrough: lookup_foreign_page gives the MFN, flags 0x%x"
+	      " (%d)",
+	      op.flags, rc);
+	n = xpi_foreign_map(h, (uint16_t)domid, ios, gfns, 4,
+			    XPI_FOREIGN_READ | XPI_FOREIGN_WRITE, bfns, NULL);
+	check(n == 4 && !memcmp(bfns, want, sizeof(want)),
+	      "dom0-passthrough: xpi_foreign_map looks the pages up: their"
+	      " BFNs are their MFNs (%ld)",
+	      n);
+	check(xpi_foreign_unmap(h, bfns, 4, NULL) == 4 &&
+		      xpi_mapping_count(h) == 0,
+	      "dom0-passthrough: xpi_foreign_unmap ends the lookups");
+}
+
+static void foreign(int lookup_only)
+{
+	struct xen_domctl_createdomain cfg = {
+		.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
+		.max_vcpus = 1,
+		.max_evtchn_port = 1023,
+		.max_grant_frames = 4,
+		.max_maptrack_frames = 0,
+		.grant_opts = XEN_DOMCTL_GRANT_version(1),
+		.arch.emulation_flags = XEN_X86_EMU_LAPIC,
+	};
+	xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+	xendevicemodel_handle *dm = xendevicemodel_open(NULL, 0);
+	xen_pfn_t ext[FGN_PAGES / 512];
+	struct pv_iommu_op op;
+	struct xpi_caps caps;
+	uint32_t domid = 0;
+	ioservid_t ios = 0;
+	int rc, have_ios = 0;
+	uint64_t mfn;
+
+	rc = xch && dm ? xc_domain_create(xch, &domid, &cfg) : -1;
+	if (!rc)
+		rc = xc_domain_max_vcpus(xch, domid, 1);
+	if (!rc)
+		rc = xc_domain_setmaxmem(xch, domid, FGN_PAGES * 4 + 1024);
+	for (unsigned int i = 0; i < FGN_PAGES / 512; i++)
+		ext[i] = i * 512;
+	if (!rc)
+		rc = xc_domain_populate_physmap_exact(
+			xch, domid, FGN_PAGES / 512, 9, 0, ext);
+	check(rc == 0, "a second domain: HVM guest d%u with %u pages (%d, %s)",
+	      domid, FGN_PAGES, rc, strerror(errno));
+	if (rc)
+		goto out;
+	rc = xendevicemodel_create_ioreq_server(dm, domid,
+						HVM_IOREQSRV_BUFIOREQ_ATOMIC,
+						&ios);
+	have_ios = rc == 0;
+	if (!rc)
+		rc = xendevicemodel_set_ioreq_server_state(dm, domid, ios, 1);
+	check(rc == 0, "an enabled ioreq server %u of d%u (%d)", ios, domid,
+	      rc);
+	if (rc)
+		goto out;
+
+	if (lookup_only) {
+		foreign_lookup_only(domid, ios);
+		goto out;
+	}
+	xpi_get_caps(h, &caps);
+	check(caps.strategy == XPI_STRATEGY_MAP_FOREIGN,
+	      "query_caps: the library chooses map_foreign");
+	check(fop(IOMMUOP_map_foreign_page, RWF, FGN_BFN, 0, 0, ios, NULL) ==
+		      -EPERM,
+	      "map_foreign_page of the caller itself: -EPERM");
+	check(fop(IOMMUOP_map_foreign_page, RWF, FGN_BFN, 0, 0x7ff0, ios,
+		  NULL) == -EPERM,
+	      "map_foreign_page of DOMID_SELF: -EPERM");
+	check(fop(IOMMUOP_map_foreign_page, RWF, FGN_BFN, 0, 0x7000, ios,
+		  NULL) == -ENXIO,
+	      "map_foreign_page of a domain that does not exist: -ENXIO");
+	check(fop(IOMMUOP_map_foreign_page, RWF, FGN_BFN, 0, domid, ios + 7,
+		  NULL) == -ENODEV,
+	      "map_foreign_page with another ioreq server: -ENODEV");
+	check(fop(IOMMUOP_map_foreign_page, RWF, FGN_BFN, 5000, domid, ios,
+		  NULL) == -ENXIO,
+	      "map_foreign_page of an unpopulated GFN: -ENXIO");
+	check(fop(IOMMUOP_map_foreign_page, 0, FGN_BFN, 0, domid, ios, NULL) ==
+		      -EINVAL,
+	      "map_foreign_page neither readable nor writeable: -EINVAL");
+	check(fop(IOMMUOP_map_foreign_page, RWF | 0x8, FGN_BFN, 0, domid, ios,
+		  NULL) == -EINVAL,
+	      "map_foreign_page with a reserved flag: -EINVAL");
+	check(fop(IOMMUOP_map_foreign_page, pv_iommu_flags_set_order(RWF, 9),
+		  FGN_BFN + 1, 0, domid, ios, NULL) == -ENOSPC,
+	      "map_foreign_page with a misaligned BFN: -ENOSPC");
+	check(fop(IOMMUOP_map_foreign_page, RWF, 0x1000, 0, domid, ios,
+		  NULL) == -EEXIST,
+	      "map_foreign_page inside dom0's 1:1 region: -EEXIST");
+	check(fop(IOMMUOP_map_foreign_page, pv_iommu_flags_set_order(RWF, 9),
+		  FGN_BFN, 512, domid, ios, NULL) == 0,
+	      "map_foreign_page of 2 MiB (order 9)");
+	check(fop(IOMMUOP_map_foreign_page, RWF, FGN_BFN + 3, 600, domid, ios,
+		  NULL) == -EEXIST,
+	      "map_foreign_page over a live BFN: -EEXIST");
+	check(fop(IOMMUOP_unmap_page, pv_iommu_flags_set_order(0, 9), FGN_BFN,
+		  0, 0, 0, NULL) == -ENOENT,
+	      "unmap_page of a foreign extent: -ENOENT");
+	check(fop(IOMMUOP_unmap_foreign_page, 0, FGN_BFN, 0, 0, ios, NULL) ==
+		      -ENOSPC,
+	      "unmap_foreign_page with another order: -ENOSPC");
+	check(fop(IOMMUOP_unmap_foreign_page, pv_iommu_flags_set_order(0, 9),
+		  FGN_BFN, 0, 0, ios + 1, NULL) == -ENOENT,
+	      "unmap_foreign_page with another ioreq server: -ENOENT");
+	check(fop(IOMMUOP_unmap_foreign_page, pv_iommu_flags_set_order(0, 9),
+		  FGN_BFN, 0, 0, ios, NULL) == 0,
+	      "unmap_foreign_page of the 2 MiB");
+	check(fop(IOMMUOP_unmap_foreign_page, pv_iommu_flags_set_order(0, 9),
+		  FGN_BFN, 0, 0, ios, NULL) == -ENOENT,
+	      "unmap_foreign_page again: -ENOENT");
+	check(fop(IOMMUOP_unmap_foreign_page, 0x1, FGN_BFN, 0, 0, ios, NULL) ==
+		      -EINVAL,
+	      "unmap_foreign_page with a reserved flag: -EINVAL");
+	rc = fop(IOMMUOP_lookup_foreign_page, 0, 0, 700, domid, ios, &op);
+	mfn = op.u.lookup_foreign_page.bfn;
+	check(rc == 0 && mfn != 0 &&
+		      op.flags == pv_iommu_flags_set_order(RWF, 9),
+	      "lookup_foreign_page (relaxed dom0): BFN = MFN 0x%llx, flags"
+	      " 0x%x (%d)",
+	      (unsigned long long)mfn, op.flags, rc);
+	check(fop(IOMMUOP_unmap_foreign_page, 0, mfn, 0, 0, ios, NULL) == 0 &&
+		      fop(IOMMUOP_unmap_foreign_page, 0, mfn, 0, 0, ios,
+			  NULL) == -ENOENT,
+	      "unmap_foreign_page ends the lookup (then -ENOENT)");
+	balloon(xch, dm, domid, ios);
+
+out:
+	if (domid) {
+		if (have_ios)
+			xendevicemodel_destroy_ioreq_server(dm, domid, ios);
+		check(xc_domain_destroy(xch, domid) == 0, "d%u destroyed",
+		      domid);
+	}
+	if (dm)
+		xendevicemodel_close(dm);
+	if (xch)
+		xc_interface_close(xch);
+}
+
+#endif /* XPI_REAL_XEN_FOREIGN_H */
