@@ -54,7 +54,6 @@ int xpi_radix_init(struct xpi_radix *r, unsigned int width)
 	r->nodes = 0;
 	r->hint = NULL;
 	r->spare = NULL;
-	r->emptied = 0;
 	return 0;
 }
 
@@ -337,7 +336,6 @@ int xpi_radix_remove(struct xpi_radix *r, uint64_t base,
 
 	/* Free the nodes this emptied, bottom up. */
 	while (n->used == 0) {
-		r->emptied++;
 		if (n == r->hint)
 			r->hint = NULL;
 		if (!r->spare)

@@ -11,7 +11,6 @@
 #ifndef XPI_RADIX_H
 #define XPI_RADIX_H
 
-#include <errno.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -46,14 +45,12 @@ struct xpi_radix {
 	uint64_t hint_key;	/* key >> 9 of the hint's keys */
 	/* One emptied node kept for the next insert (already all zero). */
 	struct xpi_radix_node *spare;
-	/* Nodes emptied so far: a cursor is valid while this is unchanged. */
-	uint64_t emptied;
 };
 
 /*
- * Where an extent sits, for xpi_radix_remove_at(): valid while the map's
- * emptied count is what it was when the cursor was taken (inserts and
- * removals that empty no node leave every node in place).
+ * Where an extent sits (xpi_radix_find_cursor_slow()): valid until the map
+ * changes.  Callers holding the map's lock may clear a page's slot through
+ * it while the node stays in use (node->used > 1).
  */
 struct xpi_radix_cursor {
 	struct xpi_radix_node *node;
@@ -93,63 +90,14 @@ int xpi_radix_find(const struct xpi_radix *r, uint64_t key,
 int xpi_radix_remove(struct xpi_radix *r, uint64_t base,
 		     struct xpi_radix_extent *ext);
 
-int xpi_radix_find_cursor_slow(struct xpi_radix *r, uint64_t key,
-			       struct xpi_radix_cursor *c, uint64_t *slot);
-
 /*
  * The extent covering key, and where it sits: 0 with *c and *slot (the
  * extent's first slot: ENTRY | order << 56 | value) filled, or -ENOENT.
- * A key in the leaf walked to last costs no walk.
+ * A leaf reached becomes the hint, so callers may then look keys of the
+ * same leaf up in r->hint themselves.
  */
-static inline int xpi_radix_find_cursor(struct xpi_radix *r, uint64_t key,
-					struct xpi_radix_cursor *c,
-					uint64_t *slot)
-{
-	if (__builtin_expect(r->hint && (key >> XPI_RADIX_SLOT_BITS) ==
-						r->hint_key,
-			     1)) {
-		unsigned int idx = (unsigned int)key & (XPI_RADIX_SLOTS - 1);
-		uint64_t s = r->hint->slot[idx];
-
-		/* A leaf node means no larger extent covers these keys. */
-		if (!s)
-			return -ENOENT;
-		if (__builtin_expect(
-			    !(s & (XPI_RADIX_INNER | XPI_RADIX_ORDER_MASK
-							     << XPI_RADIX_ORDER_SHIFT)),
-			    1)) {
-			c->node = r->hint;
-			c->idx = idx;
-			*slot = s;
-			return 0;
-		}
-	}
-	return xpi_radix_find_cursor_slow(r, key, c, slot);
-}
-
-/*
- * Remove the extent starting at base that cursor c (still valid: see
- * struct xpi_radix_cursor) points at; slot is its first slot's current
- * content.  A page in a leaf that stays in use costs no walk; anything
- * else is xpi_radix_remove().
- */
-static inline void xpi_radix_remove_at(struct xpi_radix *r,
-				       const struct xpi_radix_cursor *c,
-				       uint64_t base, uint64_t slot)
-{
-	struct xpi_radix_node *n = c->node;
-
-	if (__builtin_expect(c->idx < XPI_RADIX_SLOTS && n->used > 1 &&
-				     !(slot & (XPI_RADIX_ORDER_MASK
-					       << XPI_RADIX_ORDER_SHIFT)),
-			     1)) {
-		n->slot[c->idx] = 0;
-		n->used--;
-		r->extents--;
-		return;
-	}
-	xpi_radix_remove(r, base, NULL);
-}
+int xpi_radix_find_cursor_slow(struct xpi_radix *r, uint64_t key,
+			       struct xpi_radix_cursor *c, uint64_t *slot);
 
 /* Replace the value of the extent starting exactly at base. 0 or -ENOENT. */
 int xpi_radix_update(struct xpi_radix *r, uint64_t base, uint64_t value);
