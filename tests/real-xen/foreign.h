@@ -22,6 +22,8 @@
 
 #include <poll.h>
 #include <xendevicemodel.h>
+#include <xenforeignmemory.h>
+#include <xen/grant_table.h>
 
 #define FGN_PAGES 1024u
 #define FGN_BFN (UINT64_C(1) << 34)
@@ -244,7 +246,121 @@ static void foreign_lookup_only(uint32_t domid, uint16_t ios)
 	      "dom0-passthrough: xpi_foreign_unmap ends the lookups");
 }
 
-static void foreign(int lookup_only)
+/* One grant op on the real hypervisor; its GNTST status (or 1000 + rc). */
+static int gnt_map(xc_interface *xch, uint32_t domid, uint32_t ref,
+		   uint32_t flags, uint64_t addr, uint32_t *handle)
+{
+	struct gnttab_map_grant_ref op = {
+		.flags = flags,
+		.ref = ref,
+		.dom = (domid_t)domid,
+		.dev_bus_addr = addr,
+	};
+	int rc = xc_gnttab_op(xch, GNTTABOP_map_grant_ref, &op, sizeof(op), 1);
+
+	if (handle)
+		*handle = op.handle;
+	if (!rc && op.status == GNTST_okay && op.dev_bus_addr != addr)
+		return 2000; /* the requested address must stay as given */
+	return rc ? 1000 + rc : op.status;
+}
+
+static int gnt_unmap(xc_interface *xch, uint32_t handle, uint64_t addr)
+{
+	struct gnttab_unmap_grant_ref op = {
+		.handle = handle,
+		.dev_bus_addr = addr,
+	};
+	int rc = xc_gnttab_op(xch, GNTTABOP_unmap_grant_ref, &op, sizeof(op),
+			      1);
+
+	return rc ? 1000 + rc : op.status;
+}
+
+/*
+ * Grant map with GNTMAP_request_bfn_map: dom0 writes a grant into the
+ * guest's table (as the guest would: the table is one of its resources),
+ * maps it at a bus address of its choosing and unmaps it.
+ */
+static void grants(xc_interface *xch, uint32_t domid)
+{
+	const uint32_t dev = GNTMAP_device_map | XPI_GNTMAP_request_bfn_map;
+	const uint64_t bfn = UINT64_C(0x1800000), addr = bfn << 12;
+	xenforeignmemory_handle *fm = xenforeignmemory_open(NULL, 0);
+	xenforeignmemory_resource_handle *res = NULL;
+	grant_entry_v1_t *gt = NULL;
+	uint32_t handle = 0, h2 = 0;
+	int rc;
+
+	if (fm)
+		res = xenforeignmemory_map_resource(
+			fm, domid, XENMEM_resource_grant_table,
+			XENMEM_resource_grant_table_id_shared, 0, 1,
+			(void **)&gt, PROT_READ | PROT_WRITE, 0);
+	check(res != NULL, "the guest's grant table mapped into dom0");
+	if (!res)
+		goto out;
+	gt[10].domid = 0;
+	gt[10].frame = 410;
+	__atomic_store_n(&gt[10].flags, (uint16_t)GTF_permit_access,
+			 __ATOMIC_RELEASE);
+
+	check(gnt_map(xch, domid, 10, dev, addr + 0x10, NULL) ==
+		      GNTST_bad_dev_addr,
+	      "grant map, request_bfn_map at a misaligned address:"
+	      " GNTST_bad_dev_addr");
+	check(gnt_map(xch, domid, 10, dev, UINT64_C(0x7001) << 12, NULL) ==
+		      GNTST_bad_dev_addr,
+	      "grant map, request_bfn_map in an RMRR: GNTST_bad_dev_addr");
+	check(gnt_map(xch, domid, 10, GNTMAP_host_map |
+					      XPI_GNTMAP_request_bfn_map,
+		      addr, NULL) == GNTST_general_error,
+	      "grant map, request_bfn_map without device_map:"
+	      " GNTST_general_error");
+	rc = gnt_map(xch, domid, 10, dev, addr, &handle);
+	check(rc == GNTST_okay,
+	      "grant map with GNTMAP_request_bfn_map at BFN 0x%llx, the bus"
+	      " address left as given (%d)",
+	      (unsigned long long)bfn, rc);
+	if (rc)
+		goto out;
+	check(raw(IOMMUOP_map_page, RW, bfn, find_frame(0)) == -EEXIST,
+	      "the granted frame is mapped at that BFN (map_page: -EEXIST)");
+	check(gnt_map(xch, domid, 10, dev, addr, &h2) == GNTST_no_device_space,
+	      "a second grant map at the same BFN: GNTST_no_device_space");
+	check(raw(IOMMUOP_unmap_page, 0, bfn, 0) == -ENOENT,
+	      "unmap_page does not end a grant mapping (-ENOENT)");
+	check(gnt_unmap(xch, handle, addr + 0x1000) == GNTST_bad_dev_addr,
+	      "grant unmap at another bus address: GNTST_bad_dev_addr");
+	check(gnt_unmap(xch, handle, addr) == GNTST_okay,
+	      "grant unmap at the requested bus address");
+	check(raw(IOMMUOP_map_page, RW, bfn, find_frame(0)) == 0 &&
+		      raw(IOMMUOP_unmap_page, 0, bfn, 0) == 0,
+	      "the BFN is free again");
+out:
+	if (gt)
+		__atomic_store_n(&gt[10].flags, (uint16_t)0, __ATOMIC_RELEASE);
+	if (res)
+		xenforeignmemory_unmap_resource(fm, res);
+	if (fm)
+		xenforeignmemory_close(fm);
+}
+
+/* dom0-strict: map_foreign works; a lookup has no BFN (-ENOENT). */
+static void foreign_strict(uint32_t domid, uint16_t ios)
+{
+	check(fop(IOMMUOP_map_foreign_page, RWF, FGN_BFN, 20, domid, ios,
+		  NULL) == 0 &&
+		      fop(IOMMUOP_unmap_foreign_page, 0, FGN_BFN, 0, 0, ios,
+			  NULL) == 0,
+	      "dom0-strict: map_foreign_page and unmap_foreign_page");
+	check(fop(IOMMUOP_lookup_foreign_page, 0, 0, 20, domid, ios, NULL) ==
+		      -ENOENT,
+	      "dom0-strict: lookup_foreign_page has no BFN to give: -ENOENT");
+}
+
+/* mode: 0 relaxed (everything), 1 passthrough, 2 strict. */
+static void foreign(int mode)
 {
 	struct xen_domctl_createdomain cfg = {
 		.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
@@ -290,8 +406,12 @@ static void foreign(int lookup_only)
 	if (rc)
 		goto out;
 
-	if (lookup_only) {
+	if (mode == 1) {
 		foreign_lookup_only(domid, ios);
+		goto out;
+	}
+	if (mode == 2) {
+		foreign_strict(domid, ios);
 		goto out;
 	}
 	xpi_get_caps(h, &caps);
@@ -324,6 +444,9 @@ static void foreign(int lookup_only)
 	check(fop(IOMMUOP_map_foreign_page, RWF, 0x1000, 0, domid, ios,
 		  NULL) == -EEXIST,
 	      "map_foreign_page inside dom0's 1:1 region: -EEXIST");
+	check(fop(IOMMUOP_map_foreign_page, RWF, 0x7001, 0, domid, ios,
+		  NULL) == -EACCES,
+	      "map_foreign_page in an RMRR: -EACCES");
 	check(fop(IOMMUOP_map_foreign_page, pv_iommu_flags_set_order(RWF, 9),
 		  FGN_BFN, 512, domid, ios, NULL) == 0,
 	      "map_foreign_page of 2 MiB (order 9)");
@@ -359,6 +482,7 @@ static void foreign(int lookup_only)
 		      fop(IOMMUOP_unmap_foreign_page, 0, mfn, 0, 0, ios,
 			  NULL) == -ENOENT,
 	      "unmap_foreign_page ends the lookup (then -ENOENT)");
+	grants(xch, domid);
 	balloon(xch, dm, domid, ios);
 
 out:

@@ -216,6 +216,10 @@ static void relaxed(void)
 	      "map_page over a live BFN: -EEXIST");
 	check(raw(IOMMUOP_map_page, RW, m, m) == -EEXIST,
 	      "map_page inside the 1:1 region: -EEXIST");
+	/* scripts/real-xen-all gives this boot rmrr=0x7000-0x7003=0:3.0. */
+	check(raw(IOMMUOP_map_page, RW, 0x7002, m) == -EACCES,
+	      "map_page in an RMRR (rmrr=0x7000-0x7003, identity-mapped for"
+	      " the edu device): -EACCES, before -EEXIST");
 	check(raw(IOMMUOP_map_page, RW | 0x8, HIGH + 1, m) == -EINVAL,
 	      "map_page with a reserved flag: -EINVAL");
 	check(raw(IOMMUOP_map_page, 0, HIGH + 1, m) == -EINVAL,
@@ -282,6 +286,7 @@ static void strict(void)
 	      "dom0-strict: map_page and unmap_page of an own frame");
 	large_batch(m);
 	dma_truth();
+	foreign(2);
 }
 
 static void passthrough(void)
