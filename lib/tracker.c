@@ -37,8 +37,8 @@ void xpi_tracker_destroy(struct xpi_tracker *t)
 	xpi_radix_destroy(&t->map);
 }
 
-int xpi_tracker_attr_find(const struct xpi_tracker *t, uint16_t domid,
-			  uint16_t ioserver)
+static inline int attr_find(const struct xpi_tracker *t, uint16_t domid,
+			    uint16_t ioserver)
 {
 	uint32_t key = (uint32_t)domid << 16 | ioserver;
 
@@ -48,10 +48,16 @@ int xpi_tracker_attr_find(const struct xpi_tracker *t, uint16_t domid,
 	return -ENOENT;
 }
 
+int xpi_tracker_attr_find(const struct xpi_tracker *t, uint16_t domid,
+			  uint16_t ioserver)
+{
+	return attr_find(t, domid, ioserver);
+}
+
 static int attr_index(struct xpi_tracker *t, uint16_t domid,
 		      uint16_t ioserver)
 {
-	int i = xpi_tracker_attr_find(t, domid, ioserver);
+	int i = attr_find(t, domid, ioserver);
 
 	if (i >= 0)
 		return i;
