@@ -359,8 +359,12 @@ static void foreign_strict(uint32_t domid, uint16_t ios)
 	      "dom0-strict: lookup_foreign_page has no BFN to give: -ENOENT");
 }
 
-/* mode: 0 relaxed (everything), 1 passthrough, 2 strict. */
-static void foreign(int mode)
+/*
+ * An HVM guest with one vCPU (PVH-like: only the LAPIC emulated) and
+ * FGN_PAGES of RAM from GFN 0 in order-9 extents.  0 or -1 (*domid is set
+ * once the domain exists, for the caller to destroy).
+ */
+static int guest_create(xc_interface *xch, uint32_t *domid)
 {
 	struct xen_domctl_createdomain cfg = {
 		.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
@@ -371,9 +375,26 @@ static void foreign(int mode)
 		.grant_opts = XEN_DOMCTL_GRANT_version(1),
 		.arch.emulation_flags = XEN_X86_EMU_LAPIC,
 	};
+	xen_pfn_t ext[FGN_PAGES / 512];
+	int rc = xc_domain_create(xch, domid, &cfg);
+
+	if (!rc)
+		rc = xc_domain_max_vcpus(xch, *domid, 1);
+	if (!rc)
+		rc = xc_domain_setmaxmem(xch, *domid, FGN_PAGES * 4 + 1024);
+	for (unsigned int i = 0; i < FGN_PAGES / 512; i++)
+		ext[i] = i * 512;
+	if (!rc)
+		rc = xc_domain_populate_physmap_exact(
+			xch, *domid, FGN_PAGES / 512, 9, 0, ext);
+	return rc ? -1 : 0;
+}
+
+/* mode: 0 relaxed (everything), 1 passthrough, 2 strict. */
+static void foreign(int mode)
+{
 	xc_interface *xch = xc_interface_open(NULL, NULL, 0);
 	xendevicemodel_handle *dm = xendevicemodel_open(NULL, 0);
-	xen_pfn_t ext[FGN_PAGES / 512];
 	struct pv_iommu_op op;
 	struct xpi_caps caps;
 	uint32_t domid = 0;
@@ -381,16 +402,7 @@ static void foreign(int mode)
 	int rc, have_ios = 0;
 	uint64_t mfn;
 
-	rc = xch && dm ? xc_domain_create(xch, &domid, &cfg) : -1;
-	if (!rc)
-		rc = xc_domain_max_vcpus(xch, domid, 1);
-	if (!rc)
-		rc = xc_domain_setmaxmem(xch, domid, FGN_PAGES * 4 + 1024);
-	for (unsigned int i = 0; i < FGN_PAGES / 512; i++)
-		ext[i] = i * 512;
-	if (!rc)
-		rc = xc_domain_populate_physmap_exact(
-			xch, domid, FGN_PAGES / 512, 9, 0, ext);
+	rc = xch && dm ? guest_create(xch, &domid) : -1;
 	check(rc == 0, "a second domain: HVM guest d%u with %u pages (%d, %s)",
 	      domid, FGN_PAGES, rc, strerror(errno));
 	if (rc)
