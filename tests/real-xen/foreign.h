@@ -98,6 +98,54 @@ static int listen_for(struct xpi_listener *l, unsigned int n)
 	return total;
 }
 
+/*
+ * swap_mfn on a 2 MiB extent: a page ballooned out of it is let go of at
+ * once (its BFN alone moves to the scratch page), the other 511 stay
+ * mapped; the INVALIDATE names that page's BFN and the listener ends the
+ * whole extent.
+ */
+static void balloon_swap_superpage(xc_interface *xch, struct xpi_listener *l,
+				   uint32_t domid, uint16_t ios)
+{
+	static uint64_t gfns[512], bfns[512];
+	struct xpi_listener_stats st;
+	unsigned long before, during, after;
+	xen_pfn_t g = 512 + 88;
+	int rc;
+
+	for (unsigned int i = 0; i < 512; i++)
+		gfns[i] = 512 + i;
+	rc = (int)xpi_foreign_map(h, (uint16_t)domid, ios, gfns, 512,
+				  XPI_FOREIGN_READ | XPI_FOREIGN_WRITE |
+					  XPI_FOREIGN_SWAP_MFN,
+				  bfns, NULL);
+	check(rc == 512 && xpi_mapping_count(h) == 1,
+	      "a 2 MiB swap_mfn mapping: one order-9 extent (%d, %llu)", rc,
+	      (unsigned long long)xpi_mapping_count(h));
+	if (rc != 512)
+		return;
+	nwant = 1;
+	want_bfn[0] = bfns[88];
+	seen_bfn[0] = 0;
+	before = guest_pages(xch, domid);
+	rc = xc_domain_decrease_reservation_exact(xch, domid, 1, 0, &g);
+	during = guest_pages(xch, domid);
+	check(rc == 0 && during == before - 1,
+	      "a page of it ballooned out: that frame alone was let go of and"
+	      " freed at once (%lu -> %lu guest pages) (%d)",
+	      before, during, rc);
+	rc = listen_for(l, 6);
+	xpi_listener_get_stats(l, &st);
+	after = guest_pages(xch, domid);
+	check(rc == 1 && seen_bfn[0] == 1 && st.unmaps == 6 &&
+		      st.unmap_errors == 0 && xpi_mapping_count(h) == 0 &&
+		      after == during,
+	      "its INVALIDATE named that page's BFN; the listener unmapped the"
+	      " extent; the other 511 frames are the guest's still (%d, %lu"
+	      " guest pages)",
+	      rc, after);
+}
+
 static void balloon(xc_interface *xch, xendevicemodel_handle *dm,
 		    uint32_t domid, uint16_t ios)
 {
@@ -202,6 +250,7 @@ static void balloon(xc_interface *xch, xendevicemodel_handle *dm,
 	      "its INVALIDATE came, and the listener unmapped the (swapped)"
 	      " BFN (%d)",
 	      rc);
+	balloon_swap_superpage(xch, l, domid, ios);
 	xpi_listener_free(l);
 }
 

@@ -4,7 +4,10 @@
  * the hardware domain can reach on its own, through the library's xencall
  * transport, with the statuses docs/hypervisor-model.md gives.
  *
- *   patched-test relaxed|strict|passthrough
+ *   patched-test relaxed|strict|passthrough|running
+ *
+ * (running: only the running-guest checks of running.h, for a quick boot
+ * while working on them; scripts/real-xen-all runs them in relaxed.)
  *
  * Prints "ok - ..." / "not ok - ..." per check and, last, the plain line
  * "N passed, N failed".
