@@ -439,6 +439,17 @@ static int guest_create(xc_interface *xch, uint32_t *domid)
 	return rc ? -1 : 0;
 }
 
+/* The end of a guest_create() guest (if any): its ioreq server, itself. */
+static void guest_destroy(xc_interface *xch, xendevicemodel_handle *dm,
+			  uint32_t domid, int have_ios, ioservid_t ios)
+{
+	if (!domid)
+		return;
+	if (have_ios)
+		xendevicemodel_destroy_ioreq_server(dm, domid, ios);
+	check(xc_domain_destroy(xch, domid) == 0, "d%u destroyed", domid);
+}
+
 /* mode: 0 relaxed (everything), 1 passthrough, 2 strict. */
 static void foreign(int mode)
 {
@@ -547,12 +558,7 @@ static void foreign(int mode)
 	balloon(xch, dm, domid, ios);
 
 out:
-	if (domid) {
-		if (have_ios)
-			xendevicemodel_destroy_ioreq_server(dm, domid, ios);
-		check(xc_domain_destroy(xch, domid) == 0, "d%u destroyed",
-		      domid);
-	}
+	guest_destroy(xch, dm, domid, have_ios, ios);
 	if (dm)
 		xendevicemodel_close(dm);
 	if (xch)

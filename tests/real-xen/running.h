@@ -380,12 +380,7 @@ out:
 		xenevtchn_unbind(xce, (evtchn_port_t)lbuf);
 	if (res)
 		xenforeignmemory_unmap_resource(fm, res);
-	if (domid) {
-		if (have_ios)
-			xendevicemodel_destroy_ioreq_server(dm, domid, ios);
-		check(xc_domain_destroy(xch, domid) == 0, "d%u destroyed",
-		      domid);
-	}
+	guest_destroy(xch, dm, domid, have_ios, ios);
 	if (xce)
 		xenevtchn_close(xce);
 	if (fm)
