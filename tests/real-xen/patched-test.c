@@ -265,7 +265,8 @@ static void relaxed(void)
 		differential(m, m9, 42, 4000);
 	dma_truth();
 	foreign(0);
-	running_guest();
+	running_guest(1);
+	running_guest(0);
 	shim_release_on_kill(m);
 	kmod_transport(m);
 }
@@ -318,14 +319,16 @@ int main(int argc, char **argv)
 	check(rc == 0, "open the xencall transport on the patched Xen (%d)",
 	      rc);
 	if (!rc) {
-		if (!strcmp(mode, "strict"))
+		if (!strcmp(mode, "strict")) {
 			strict();
-		else if (!strcmp(mode, "passthrough"))
+		} else if (!strcmp(mode, "passthrough")) {
 			passthrough();
-		else if (!strcmp(mode, "running")) /* a quick boot for work */
-			running_guest();
-		else
+		} else if (!strcmp(mode, "running")) { /* a quick boot */
+			running_guest(1);
+			running_guest(0);
+		} else {
 			relaxed();
+		}
 		check(xpi_close(h) == 0, "close unmaps what is left");
 	}
 	printf("%d passed, %d failed\n", passed, failed);
