@@ -124,7 +124,8 @@ static int edu_copy(volatile unsigned char *bar)
 }
 
 /* 1 if Xen's console ring holds a DMA fault report for BFN A's address. */
-static int xen_saw_fault(xc_interface *xch)
+/* 1 if Xen's console ring holds @needle. */
+static int xen_console_has(xc_interface *xch, const char *needle)
 {
 	static char buf[1 << 16];
 	unsigned int size = sizeof(buf) - 1;
@@ -133,8 +134,13 @@ static int xen_saw_fault(xc_interface *xch)
 	if (xc_readconsolering(xch, p, &size, 0, 0, NULL))
 		return 0;
 	buf[size] = 0;
+	return strstr(buf, needle) != NULL;
+}
+
+static int xen_saw_fault(xc_interface *xch)
+{
 	/* VT-d: "DMAR:[DMA Read] Request device [...] fault addr 1000000000" */
-	return strstr(buf, "fault addr 1000000000") != NULL;
+	return xen_console_has(xch, "fault addr 1000000000");
 }
 
 static void dma_truth(void)

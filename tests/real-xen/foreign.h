@@ -410,10 +410,11 @@ static void foreign_strict(uint32_t domid, uint16_t ios)
 
 /*
  * An HVM guest with one vCPU (PVH-like: only the LAPIC emulated) and
- * FGN_PAGES of RAM from GFN 0 in order-9 extents.  0 or -1 (*domid is set
- * once the domain exists, for the caller to destroy).
+ * FGN_PAGES of RAM from GFN 0 in order-9 extents, labelled @ssidref (0:
+ * Xen's default).  0 or -1 (*domid is set once the domain exists, for the
+ * caller to destroy).
  */
-static int guest_create(xc_interface *xch, uint32_t *domid)
+static int guest_create(xc_interface *xch, uint32_t *domid, uint32_t ssidref)
 {
 	struct xen_domctl_createdomain cfg = {
 		.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
@@ -423,6 +424,7 @@ static int guest_create(xc_interface *xch, uint32_t *domid)
 		.max_maptrack_frames = 0,
 		.grant_opts = XEN_DOMCTL_GRANT_version(1),
 		.arch.emulation_flags = XEN_X86_EMU_LAPIC,
+		.ssidref = ssidref,
 	};
 	xen_pfn_t ext[FGN_PAGES / 512];
 	int rc = xc_domain_create(xch, domid, &cfg);
@@ -462,7 +464,7 @@ static void foreign(int mode)
 	int rc, have_ios = 0;
 	uint64_t mfn;
 
-	rc = xch && dm ? guest_create(xch, &domid) : -1;
+	rc = xch && dm ? guest_create(xch, &domid, 0) : -1;
 	check(rc == 0, "a second domain: HVM guest d%u with %u pages (%d, %s)",
 	      domid, FGN_PAGES, rc, strerror(errno));
 	if (rc)

@@ -4,7 +4,7 @@
  * the hardware domain can reach on its own, through the library's xencall
  * transport, with the statuses docs/hypervisor-model.md gives.
  *
- *   patched-test relaxed|strict|passthrough|running
+ *   patched-test relaxed|strict|passthrough|flask|running
  *
  * (running: only the running-guest checks of running.h, for a quick boot
  * while working on them; scripts/real-xen-all runs them in relaxed.)
@@ -199,6 +199,7 @@ static void kmod_transport(uint64_t mfn)
 #include "dma-truth.h"
 #include "foreign.h"
 #include "running.h"
+#include "flask.h"
 
 static void relaxed(void)
 {
@@ -323,6 +324,8 @@ int main(int argc, char **argv)
 			strict();
 		} else if (!strcmp(mode, "passthrough")) {
 			passthrough();
+		} else if (!strcmp(mode, "flask")) {
+			flask();
 		} else if (!strcmp(mode, "running")) { /* a quick boot */
 			running_guest(1);
 			running_guest(0);

@@ -230,7 +230,7 @@ static void running_guest(int self)
 	double deadline;
 
 	memset(&s, 0, sizeof(s));
-	rc = xch && dm && fm && xce ? guest_create(xch, &domid) : -1;
+	rc = xch && dm && fm && xce ? guest_create(xch, &domid, 0) : -1;
 	check(rc == 0, "a guest to run: HVM d%u (%d)", domid, rc);
 	if (rc)
 		goto out;
