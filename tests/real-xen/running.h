@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A running guest balloons itself, included by patched-test.c after
- * foreign.h (guest_create(), guest_pages(), check()).
+ * foreign.h (guest_create(), guest_destroy(), guest_pages(), check()).
  *
  * The draft's synchronous fallback: when an ioreq server's buffered ring
  * is full, Xen sends the INVALIDATE with the BFN as a synchronous ioreq,
@@ -12,7 +12,10 @@
  * BFN each), and starts its one vCPU in flat 32-bit protected mode on a
  * few bytes of code that call XENMEM_decrease_reservation on all of them
  * at once (vmmcall), store the result and halt.  RUN_PAGES is more than
- * the buffered ring holds (511 slots), so Xen must fall back.
+ * the buffered ring holds (511 slots), so Xen must fall back.  Then the
+ * same with a toolstack's balloon: a second guest only spins, and dom0
+ * balloons the mapped pages out of it while it runs; the invalidates the
+ * ring could not take go with the guest's vCPU when it next runs.
  *
  * dom0 plays a QEMU-like emulator that owns its ioreq loop: it maps the
  * server's pages and binds its event channels itself, and hands the
@@ -316,9 +319,11 @@ static void running_guest(int self)
 	if (rc)
 		goto out;
 
-	/* The loop: synchronous ioreqs as they come; the ring only once a
-	 * synchronous BFN invalidate came (or after 5 s, which fails). */
-	/* Seconds: the whole takes about one on the boots here. */
+	/*
+	 * The loop: synchronous ioreqs as they come; the ring only once a
+	 * synchronous BFN invalidate came (or after 5 s, which fails).  It
+	 * all takes about a second on the boots here.
+	 */
 	deadline = run_now() + 15;
 	for (double ring_at = run_now() + 5; run_now() < deadline;) {
 		struct pollfd p = { .fd = xenevtchn_fd(xce), .events = POLLIN };
