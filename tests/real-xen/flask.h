@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The XSM hooks under FLASK, included by patched-test.c after foreign.h
- * (guest_create(), guest_destroy(), fop(), raw(), check()).
+ * (guest_create(), guest_end(), fop(), raw(), check()).
  *
  * The "flask" boot runs Xen built with XSM/FLASK (hypervisor/build
  * --flask), enforcing its built-in example policy, which has the series'
@@ -91,11 +91,7 @@ static void flask(void)
 	      " map_foreign_page are unmapped (%d)",
 	      unmap);
 out:
-	guest_destroy(xch, dm, domid, have_ios, ios);
-	if (dm)
-		xendevicemodel_close(dm);
-	if (xch)
-		xc_interface_close(xch);
+	guest_end(xch, dm, domid, have_ios, ios);
 }
 
 #endif /* XPI_REAL_XEN_FLASK_H */

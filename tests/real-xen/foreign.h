@@ -441,15 +441,23 @@ static int guest_create(xc_interface *xch, uint32_t *domid, uint32_t ssidref)
 	return rc ? -1 : 0;
 }
 
-/* The end of a guest_create() guest (if any): its ioreq server, itself. */
-static void guest_destroy(xc_interface *xch, xendevicemodel_handle *dm,
-			  uint32_t domid, int have_ios, ioservid_t ios)
+/*
+ * The end of a test's guest_create() guest (if any: domid 0 is none): its
+ * ioreq server, itself; then the test's two handles (either may be NULL).
+ */
+static void guest_end(xc_interface *xch, xendevicemodel_handle *dm,
+		      uint32_t domid, int have_ios, ioservid_t ios)
 {
-	if (!domid)
-		return;
-	if (have_ios)
-		xendevicemodel_destroy_ioreq_server(dm, domid, ios);
-	check(xc_domain_destroy(xch, domid) == 0, "d%u destroyed", domid);
+	if (domid) {
+		if (have_ios)
+			xendevicemodel_destroy_ioreq_server(dm, domid, ios);
+		check(xc_domain_destroy(xch, domid) == 0, "d%u destroyed",
+		      domid);
+	}
+	if (dm)
+		xendevicemodel_close(dm);
+	if (xch)
+		xc_interface_close(xch);
 }
 
 /* mode: 0 relaxed (everything), 1 passthrough, 2 strict. */
@@ -560,11 +568,7 @@ static void foreign(int mode)
 	balloon(xch, dm, domid, ios);
 
 out:
-	guest_destroy(xch, dm, domid, have_ios, ios);
-	if (dm)
-		xendevicemodel_close(dm);
-	if (xch)
-		xc_interface_close(xch);
+	guest_end(xch, dm, domid, have_ios, ios);
 }
 
 #endif /* XPI_REAL_XEN_FOREIGN_H */

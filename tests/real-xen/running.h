@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A running guest balloons itself, included by patched-test.c after
- * foreign.h (guest_create(), guest_destroy(), guest_pages(), check()).
+ * foreign.h (guest_create(), guest_end(), guest_pages(), check()).
  *
  * The draft's synchronous fallback: when an ioreq server's buffered ring
  * is full, Xen sends the INVALIDATE with the BFN as a synchronous ioreq,
@@ -415,15 +415,11 @@ out:
 		xenevtchn_unbind(xce, (evtchn_port_t)lbuf);
 	if (res)
 		xenforeignmemory_unmap_resource(fm, res);
-	guest_destroy(xch, dm, domid, have_ios, ios);
 	if (xce)
 		xenevtchn_close(xce);
 	if (fm)
 		xenforeignmemory_close(fm);
-	if (dm)
-		xendevicemodel_close(dm);
-	if (xch)
-		xc_interface_close(xch);
+	guest_end(xch, dm, domid, have_ios, ios);
 }
 
 #endif /* XPI_REAL_XEN_RUNNING_H */
