@@ -383,7 +383,9 @@ int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
  *        XPI_FOREIGN_SWAP_MFN and XPI_FOREIGN_SUPERPAGE.
  * @param bfns receives one BFN per GFN (UINT64_MAX where it failed).
  * @param status may be NULL; receives one result per GFN (0 or -errno).
- * @return the number of GFNs mapped, or a negative errno: -EINVAL (NULL
+ * @return the number of GFNs mapped (when some are, a failure that stopped
+ * the rest, such as a full window, is in their status), or, when none is,
+ * a negative errno: -EINVAL (NULL
  * handle, gfns or bfns, n 0, domid reserved, other flags, neither read
  * nor write), -ENOSPC (the BFN window is full), -EOPNOTSUPP, -ENOMEM, or
  * the transport's errno.

@@ -644,6 +644,10 @@ static void track(struct xpi_handle *h, const struct pv_iommu_op *op,
 				 (unsigned long long)m.bfn);
 		break;
 	case IOMMUOP_unmap_page:
+		/* Only an own mapping: unmap_page ends nothing else. */
+		if (xpi_tracker_find(&h->tracker, op->u.unmap_page.bfn, &m) ||
+		    m.domid != XPI_DOMID_SELF || m.bfn != op->u.unmap_page.bfn)
+			break;
 		if (xpi_tracker_remove(&h->tracker, op->u.unmap_page.bfn,
 				       &m) == 0 &&
 		    m.allocated)

@@ -208,13 +208,29 @@ static long foreign_map(struct xpi_handle *h, uint16_t domid,
 		if (rc >= 0)
 			rc = xpi_batch_submit(b);
 		if (rc < 0) {
-			/* Nothing of this round was sent: give the BFNs back. */
-			for (size_t k = 0; k < ntodo; k++)
-				if (bfns[todo[k]] != UINT64_MAX &&
-				    xpi_batch_status(b, k) != 0) {
-					xpi_bfn_free(h, bfns[todo[k]], 1);
-					bfns[todo[k]] = UINT64_MAX;
+			/*
+			 * The round stopped (window full before the submit, or
+			 * the transport failed part-way): what was mapped stays
+			 * mapped and is reported so; the other BFNs go back.
+			 */
+			for (size_t k = 0; k < ntodo; k++) {
+				size_t i = todo[k];
+				int st = k < xpi_batch_count(b)
+						 ? xpi_batch_status(b, k)
+						 : (int)rc;
+
+				if (st == -EAGAIN) /* never submitted */
+					st = (int)rc;
+				if (status)
+					status[i] = st;
+				if (!st) {
+					mapped++;
+					continue;
 				}
+				if (bfns[i] != UINT64_MAX)
+					xpi_bfn_free(h, bfns[i], 1);
+				bfns[i] = UINT64_MAX;
+			}
 			xpi_batch_free(b);
 			break;
 		}
@@ -242,7 +258,8 @@ static long foreign_map(struct xpi_handle *h, uint16_t domid,
 		xpi_batch_free(b);
 	}
 	free(todo);
-	return rc < 0 ? rc : mapped;
+	/* A part mapped: the count (each failure is in status). */
+	return rc < 0 && !mapped ? rc : mapped;
 }
 
 XPI_EXPORT long xpi_foreign_map(xpi_handle *h, uint16_t domid,
