@@ -128,6 +128,8 @@ run 0 "xpi-foreign: no map capability" "$f" --backend sim --json --no-map-cap --
 run 0 "xpi-foreign: no IOMMU" "$f" --backend sim --json --no-iommu --count 8 &&
 	json "xpi-foreign: no IOMMU uses lookup" \
 		'o["strategy"] == "lookup_foreign" and o["mapped"] == 8 and o["live_mappings_at_exit"] == 0'
+run 0 "xpi-foreign --superpage" "$f" --backend sim --verbose --superpage --gfn 512 --count 512 &&
+	has "xpi-foreign: --superpage maps one order-9 extent" 'order 9, ours'
 run 2 "xpi-foreign: a real host needs --domid" "$f" --backend auto
 
 # ---- xpi-emu-demo ----
