@@ -460,6 +460,87 @@ END_TEST
  * extent, and one balloon ended all 512 BFNs.  With the flag: one extent,
  * and the callback sees it whole (as the header says).
  */
+struct order_ctx {
+	uint64_t last;
+	unsigned int n, out_of_order;
+};
+
+static int order_cb(void *opaque, const struct xpi_mapping *m)
+{
+	struct order_ctx *c = opaque;
+
+	c->out_of_order += c->n && m->bfn < c->last;
+	c->last = m->bfn;
+	c->n++;
+	return 0;
+}
+
+/*
+ * Issue 12.2 at scale: two servers look up 300 pages each.  Every record
+ * is kept (600), listed in BFN order, ended one server at a time through
+ * the batch; a BFN only the second server still holds stays taken for a
+ * map op (-EEXIST before any hypercall); close gives every reference back.
+ */
+START_TEST(two_servers_many_pages)
+{
+	static uint64_t gfns[300], b1[300], b2[300];
+	struct xpi_sim_frame_info fi;
+	struct order_ctx oc = { 0 };
+	struct xpi_stats s0, s1;
+	struct xpi_batch *b;
+	uint16_t ios2;
+	xpi_handle *h;
+
+	teardown();
+	make_host(0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, GUEST, &ios2), 0);
+	h = xt_open(sim, 0);
+	for (int i = 0; i < 300; i++)
+		gfns[i] = (uint64_t)(i * 7) % NPAGES;
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, gfns, 300, RW, b1, NULL),
+			 300);
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, gfns, 300, RW, b2,
+					 NULL),
+			 300);
+	ck_assert_uint_eq(xpi_mapping_count(h), 600);
+	ck_assert_int_eq(xpi_mapping_foreach(h, order_cb, &oc), 0);
+	ck_assert_uint_eq(oc.n, 600);
+	ck_assert_uint_eq(oc.out_of_order, 0);
+	/* server 1 ends its even pages, server 2 its odd ones */
+	ck_assert_int_eq(xpi_batch_new(h, &b), 0);
+	for (int i = 0; i < 300; i++)
+		ck_assert_int_ge(xpi_batch_add_unmap_foreign(
+					 b, b1[i], i % 2 ? ios2 : ios, 0),
+				 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 300);
+	xpi_batch_free(b);
+	ck_assert_uint_eq(xpi_mapping_count(h), 300);
+	for (int i = 0; i < 300; i++) {
+		struct xpi_mapping m;
+
+		ck_assert_int_eq(xpi_mapping_find(h, b1[i], &m), 0);
+		ck_assert_uint_eq(m.ioserver, i % 2 ? ios : ios2);
+		ck_assert_int_eq(xpi_sim_frame_info(sim, b1[i], &fi), 0);
+		ck_assert_uint_eq(fi.refs, 2);
+	}
+	/* b1[0] is server 2's only now: still a live BFN of the handle */
+	ck_assert_int_eq(xpi_get_stats(h, &s0), 0);
+	ck_assert_int_eq(xpi_batch_new(h, &b), 0);
+	ck_assert_int_eq(xpi_batch_add_map(b, b1[0], 0, 0, RW), 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 0);
+	ck_assert_int_eq(xpi_batch_status(b, 0), -EEXIST);
+	xpi_batch_free(b);
+	ck_assert_int_eq(xpi_get_stats(h, &s1), 0);
+	ck_assert_uint_eq(s1.hypercalls, s0.hypercalls);
+	ck_assert_int_eq(xpi_close(h), 0);
+	for (int i = 0; i < 300; i++) {
+		ck_assert_int_eq(xpi_sim_frame_info(sim, b1[i], &fi), 0);
+		ck_assert_uint_eq(fi.refs, 1);
+		ck_assert_uint_eq(fi.m2b_entries, 0);
+	}
+}
+END_TEST
+
 START_TEST(balloon_keeps_the_neighbours)
 {
 	static uint64_t gfns[512], bfns[512];
@@ -583,6 +664,7 @@ int main(void)
 	tcase_add_test(tc, hypervisor_statuses_per_gfn);
 	tcase_add_test(tc, lookup_strategy_without_iommu);
 	tcase_add_test(tc, two_servers_look_one_page_up);
+	tcase_add_test(tc, two_servers_many_pages);
 	tcase_add_test(tc, balloon_keeps_the_neighbours);
 	tcase_add_test(tc, batch_unmap_returns_the_bfn);
 	suite_add_tcase(s, tc);
