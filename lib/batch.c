@@ -89,17 +89,26 @@ XPI_EXPORT void xpi_batch_reset(struct xpi_batch *b)
 XPI_EXPORT int xpi_batch_set_policy(struct xpi_batch *b,
 				    enum xpi_batch_policy policy)
 {
-	if (!b || (policy != XPI_BATCH_INDEPENDENT &&
-		   policy != XPI_BATCH_ALL_OR_NOTHING))
+	if (!b)
 		return -EINVAL;
+	if (policy != XPI_BATCH_INDEPENDENT &&
+	    policy != XPI_BATCH_ALL_OR_NOTHING) {
+		xpi_err(b->h, -1, "batch: unknown policy %d", (int)policy);
+		return -EINVAL;
+	}
 	b->policy = policy;
 	return 0;
 }
 
 XPI_EXPORT int xpi_batch_set_max_ops(struct xpi_batch *b, unsigned int max_ops)
 {
-	if (!b || max_ops == 0 || max_ops > XPI_BATCH_LIMIT_MAX_OPS)
+	if (!b)
 		return -EINVAL;
+	if (max_ops == 0 || max_ops > XPI_BATCH_LIMIT_MAX_OPS) {
+		xpi_err(b->h, -1, "batch: max_ops %u: must be 1..%u", max_ops,
+			XPI_BATCH_LIMIT_MAX_OPS);
+		return -EINVAL;
+	}
 	b->max_ops = max_ops;
 	return 0;
 }
@@ -375,8 +384,10 @@ XPI_EXPORT int xpi_batch_status(const struct xpi_batch *b, size_t index)
 	if (!b)
 		return -EINVAL;
 	/* Not -EINVAL: that is the status of an op the pre-check refused. */
-	if (index >= b->n)
+	if (index >= b->n) {
+		xpi_err(b->h, -1, "batch: status of op %zu of %zu", index, b->n);
 		return -ERANGE;
+	}
 	if (!b->submitted)
 		return -EAGAIN;
 	return b->ops[index].status;
@@ -385,8 +396,13 @@ XPI_EXPORT int xpi_batch_status(const struct xpi_batch *b, size_t index)
 XPI_EXPORT int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
 				struct pv_iommu_op *op)
 {
-	if (!b || !op || index >= b->n)
+	if (!b)
 		return -EINVAL;
+	if (!op || index >= b->n) {
+		xpi_err(b->h, -1, "batch: get_op %zu of %zu%s", index, b->n,
+			op ? "" : ": NULL op");
+		return -EINVAL;
+	}
 	*op = b->ops[index];
 	return 0;
 }

@@ -396,8 +396,11 @@ XPI_EXPORT int xpi_mapping_find(xpi_handle *h, uint64_t bfn,
 {
 	int rc;
 
-	if (!h || !m)
+	if (!h || !m) {
+		if (h)
+			xpi_err(h, -1, "xpi_mapping_find: NULL mapping");
 		return -EINVAL;
+	}
 	pthread_mutex_lock(&h->lock);
 	rc = xpi_tracker_find(&h->tracker, bfn, m);
 	pthread_mutex_unlock(&h->lock);
@@ -482,8 +485,11 @@ XPI_EXPORT int xpi_mapping_foreach(xpi_handle *h,
 {
 	int rc;
 
-	if (!h || !fn)
+	if (!h || !fn) {
+		if (h)
+			xpi_err(h, -1, "xpi_mapping_foreach: NULL function");
 		return -EINVAL;
+	}
 	/* The lock is held across the walk: fn must not map or unmap. */
 	pthread_mutex_lock(&h->lock);
 	rc = xpi_tracker_walk(&h->tracker, fn, opaque);
