@@ -760,6 +760,7 @@ static size_t undo(struct xpi_batch *b, struct wire *sent)
 {
 	struct wire u = { 0 };
 	size_t undone = 0;
+	int rc = 0;
 
 	for (size_t i = 0; i < sent->n; i++) {
 		const struct pv_iommu_op *op = &sent->ops[i];
@@ -784,7 +785,12 @@ static size_t undo(struct xpi_batch *b, struct wire *sent)
 		if (wire_push(&u, &un, sent->meta[i].first, sent->meta[i].nr))
 			break;
 	}
-	if (u.n && send_wire(b, &u) == 0) {
+	if (u.n && (rc = send_wire(b, &u)) != 0)
+		xpi_err(b->h, -rc,
+			"all-or-nothing: the undo hypercall failed; %zu map(s)"
+			" stay mapped and tracked",
+			u.n);
+	if (u.n && rc == 0) {
 		pthread_mutex_lock(&b->h->lock);
 		for (size_t i = 0; i < u.n; i++) {
 			if (u.ops[i].status) {
