@@ -32,7 +32,9 @@ int main(int argc, char **argv)
 		gfns[i] = i;
 	BENCH_CHECK(xpi_get_stats(b.h, &a));
 	rc = xpi_foreign_map(b.h, BENCH_GUEST, b.ioserver, gfns, GIB_PAGES,
-			     XPI_FOREIGN_READ | XPI_FOREIGN_WRITE, bfns, NULL);
+			     XPI_FOREIGN_READ | XPI_FOREIGN_WRITE |
+				     XPI_FOREIGN_SUPERPAGE,
+			     bfns, NULL);
 	BENCH_CHECK(rc);
 	BENCH_CHECK(xpi_get_stats(b.h, &s));
 	if ((uint64_t)rc != GIB_PAGES) {

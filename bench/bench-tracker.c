@@ -40,9 +40,9 @@ int main(int argc, char **argv)
 		pthread_mutex_unlock(&h->lock);
 	}
 	printf("mappings %" PRIu64 "\n", xpi_mapping_count(h));
-	printf("tracker_bytes %zu\n", xpi_radix_bytes(&h->tracker.map));
+	printf("tracker_bytes %zu\n", xpi_tracker_bytes(&h->tracker));
 	printf("tracker_bytes_per_mapping %.2f\n",
-	       (double)xpi_radix_bytes(&h->tracker.map) / (double)n);
+	       (double)xpi_tracker_bytes(&h->tracker) / (double)n);
 	/* Nothing was mapped in the hypervisor: forget the records so that
 	 * close does not try to unmap them. */
 	xpi_tracker_destroy(&h->tracker);

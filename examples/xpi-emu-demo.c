@@ -55,7 +55,7 @@ static void help(void)
 	      "                   the lookup_foreign strategy\n"
 	      "  --no-iommu       a host without an IOMMU (lookup_foreign)\n"
 	      "  --max-order N    the host's largest IOMMU page order (default 18)\n"
-	      "  --scattered      guest RAM on scattered frames (no superpages)\n"
+	      "  --scattered      guest RAM on scattered frames\n"
 	      "  --no-swap        map without swap_mfn (Xen keeps ballooned\n"
 	      "                   frames until the emulator unmaps)\n"
 	      "  --seed N         the guest's balloon choices (default 1)\n\n",
@@ -519,8 +519,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)ls.received,
 		       (unsigned long long)ls.handled);
 		if (ls.unknown)
-			printf("  of which unknown:   %llu (no longer live, e.g. an earlier"
-			       " page's invalidate ended their superpage extent)%s\n",
+			printf("  of which unknown:   %llu (not live mappings of the"
+			       " server: none are expected)%s\n",
 			       (unsigned long long)ls.unknown,
 			       quiet ? "; --verbose lists them" : "");
 		printf("  unmapped:           %llu extents by the listener in %llu"

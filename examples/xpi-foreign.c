@@ -19,6 +19,7 @@ enum {
 	OPT_COUNT,
 	OPT_READ_ONLY,
 	OPT_SWAP_MFN,
+	OPT_SUPERPAGE,
 	OPT_GUEST_MIB,
 	OPT_NO_MAP_CAP,
 	OPT_NO_IOMMU,
@@ -38,7 +39,9 @@ static void help(void)
 	      "  --count N        number of pages (default 16)\n"
 	      "  --read-only      map read-only (default read-write)\n"
 	      "  --swap-mfn       let Xen point the BFN at its scratch page when\n"
-	      "                   the guest balloons the page out\n\n",
+	      "                   the guest balloons the page out\n"
+	      "  --superpage      map contiguous runs as superpage extents (a\n"
+	      "                   ballooned page then ends its whole extent)\n\n",
 	      stdout);
 	ex_common_help(stdout);
 	fputs("Simulated host (--backend sim):\n"
@@ -64,6 +67,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "swap-mfn", no_argument, NULL, OPT_SWAP_MFN },
+		{ "superpage", no_argument, NULL, OPT_SUPERPAGE },
 		{ "guest-mib", required_argument, NULL, OPT_GUEST_MIB },
 		{ "no-map-cap", no_argument, NULL, OPT_NO_MAP_CAP },
 		{ "no-iommu", no_argument, NULL, OPT_NO_IOMMU },
@@ -127,6 +131,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SWAP_MFN:
 			flags |= XPI_FOREIGN_SWAP_MFN;
+			break;
+		case OPT_SUPERPAGE:
+			flags |= XPI_FOREIGN_SUPERPAGE;
 			break;
 		case OPT_GUEST_MIB:
 			if (ex_parse_u64(optarg, &guest_mib) || guest_mib == 0 ||

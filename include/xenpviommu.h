@@ -184,8 +184,11 @@ enum xpi_batch_policy {
 	XPI_BATCH_INDEPENDENT = 0,
 	/**
 	 * On any failure the library undoes the batch's successful maps
-	 * (unmapping them again), logs it, and submit returns the first
-	 * failure's errno.  Unmaps and lookups are not undone.
+	 * (unmapping them again; their status becomes -ECANCELED), logs it,
+	 * and submit returns the first failure's errno.  Unmaps and lookups
+	 * are not undone: they keep their status 0 and a lookup stays
+	 * tracked (Xen may have given back an entry an earlier lookup made,
+	 * which an unmap would end).
 	 */
 	XPI_BATCH_ALL_OR_NOTHING = 1,
 };
@@ -228,7 +231,9 @@ size_t xpi_batch_count(const struct xpi_batch *b);
  * xpi_batch_submit(): an op that fails the check is not sent, gets -EINVAL
  * as its status and one log line says why.  Each append returns the op's
  * index (>= 0), or -EINVAL (NULL batch), -EBUSY (the batch was submitted
- * and not reset), -ENOMEM.
+ * and not reset), -ENOMEM.  The map appends take @p flags as unsigned int,
+ * but an op has 16 flag bits: a bit above bit 15 is refused at submit
+ * (-EINVAL and a log line), never truncated.
  */
 
 /**
@@ -270,7 +275,8 @@ long xpi_batch_add_unmap_foreign(struct xpi_batch *b, uint64_t bfn,
 /**
  * Append a raw op (copied; its status is ignored).  The library checks
  * nothing but the pointer: this is how a caller sends what the hypervisor
- * must refuse.  Raw ops are never coalesced nor tracked.
+ * must refuse.  Raw ops are never coalesced nor pre-checked; one that
+ * succeeds is tracked as the others are (so close ends its mapping).
  * @return the index, -EINVAL (NULL batch or op), -EBUSY, -ENOMEM.
  */
 long xpi_batch_add_op(struct xpi_batch *b, const struct pv_iommu_op *op);
@@ -295,14 +301,15 @@ long xpi_batch_submit(struct xpi_batch *b);
 /**
  * The result of op @p index after submit: 0, or the negative errno the
  * hypervisor (or the library's pre-checks) gave it.
- * @return that status, or -EINVAL (NULL, index out of range), -EAGAIN
- * (not submitted yet).
+ * @return that status (-EINVAL: the op failed the pre-check, or the
+ * hypervisor refused it so), or -ERANGE (index out of range: never an op's
+ * status), -EINVAL (NULL batch), -EAGAIN (not submitted yet).
  */
 int xpi_batch_status(const struct xpi_batch *b, size_t index);
 
 /**
  * A copy of op @p index as it came back (lookup results are in
- * u.lookup_foreign_page.bfn and flags).
+ * u.lookup_foreign_page.bfn and flags; query_caps' in flags).
  * @return 0, -EINVAL (NULL, index out of range).
  */
 int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
@@ -346,16 +353,40 @@ int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
 #define XPI_FOREIGN_WRITE IOMMUOP_writeable
 /** The BFN may be pointed at the scratch page when the guest balloons. */
 #define XPI_FOREIGN_SWAP_MFN IOMMUOP_swap_mfn
+/**
+ * A library flag (never sent): map runs of contiguous GFNs as superpage
+ * extents where alignment and the hypervisor allow (map_foreign strategy;
+ * lookups are single pages).  Without it every GFN is its own order-0
+ * mapping, so ballooning one page ends that page's BFN only.  With it, an
+ * extent is one mapping: when the guest balloons one page of it, Xen
+ * invalidates that page's BFN only (with swap_mfn it points that BFN at
+ * the scratch page and keeps the others mapped), but the listener ends
+ * the whole extent: the callback sees one event, known, whose @c mapping
+ * is the extent (its first BFN and order), will_unmap set, and every BFN
+ * of the extent stops working after the drain; later invalidates of its
+ * other pages are unknown.  Ask for it only for memory the guest does not
+ * balloon (or whose every page the device is done with when one goes).
+ */
+#define XPI_FOREIGN_SUPERPAGE (1u << 16)
 
 /**
  * Give @p n GFNs of guest @p domid bus addresses for ioreq server
  * @p ioserver, with the strategy of xpi_get_caps(): map_foreign_page at
- * BFNs the library allocates, or lookup_foreign_page.
+ * BFNs the library allocates (one page per mapping unless
+ * XPI_FOREIGN_SUPERPAGE), or lookup_foreign_page.  As in Xen, a lookup is
+ * one mapping per (page, ioserver, domid): two servers that look the same
+ * page up get the same BFN and two tracked mappings (two Xen entries, two
+ * references), and each server's invalidate ends its own; the same server
+ * looking a page up again gets the mapping it has.
  *
+ * @param flags XPI_FOREIGN_READ and/or XPI_FOREIGN_WRITE, optionally
+ *        XPI_FOREIGN_SWAP_MFN and XPI_FOREIGN_SUPERPAGE.
  * @param bfns receives one BFN per GFN (UINT64_MAX where it failed).
  * @param status may be NULL; receives one result per GFN (0 or -errno).
- * @return the number of GFNs mapped, or a negative errno: -EINVAL (NULL
- * handle, gfns or bfns, n 0, domid reserved, reserved flags, neither read
+ * @return the number of GFNs mapped (when some are, a failure that stopped
+ * the rest, such as a full window, is in their status), or, when none is,
+ * a negative errno: -EINVAL (NULL
+ * handle, gfns or bfns, n 0, domid reserved, other flags, neither read
  * nor write), -ENOSPC (the BFN window is full), -EOPNOTSUPP, -ENOMEM, or
  * the transport's errno.
  */
@@ -366,6 +397,10 @@ long xpi_foreign_map(xpi_handle *h, uint16_t domid, uint16_t ioserver,
 /**
  * Unmap BFNs that xpi_foreign_map() gave out (any BFN of an extent ends
  * the whole extent), all in as few hypercalls as the batch size allows.
+ * A BFN that several servers' lookups share ends for each of them (its
+ * status is the first failure); to end one server's, send
+ * xpi_batch_add_unmap_foreign() with that server.  BFNs from the handle's
+ * allocator go back to it once unmapped, whichever call unmaps them.
  * @param status may be NULL; one result per BFN (-ENOENT: not a live
  * foreign mapping of this handle).
  * @return the number unmapped, or a negative errno as xpi_batch_submit().
@@ -377,7 +412,10 @@ long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns, size_t n,
 /* The mapping tracker                                                 */
 /* ------------------------------------------------------------------ */
 
-/** A live mapping made through the handle (one per extent). */
+/**
+ * A live mapping made through the handle: one per extent, and for lookups
+ * one per (BFN, domid, ioserver), so several may share a BFN.
+ */
 struct xpi_mapping {
 	uint64_t bfn;	   /**< first BFN of the extent */
 	uint64_t gfn;	   /**< first GFN */
@@ -386,22 +424,27 @@ struct xpi_mapping {
 	uint16_t flags;	   /**< readable/writeable/swap_mfn or no_ref_cnt */
 	uint8_t order;	   /**< extent order */
 	uint8_t lookup;	   /**< 1: a lookup_foreign_page result */
-	uint8_t allocated; /**< 1: the BFN came from the handle's allocator */
+	uint8_t allocated; /**< 1: the BFN came from the handle's allocator
+			    * (xpi_foreign_map()); it goes back when unmapped */
 };
 
-/** Live mappings (extents) of the handle; 0 for NULL. */
+/** Live mappings (extents, and lookups per server) of the handle; 0 for
+ * NULL. */
 uint64_t xpi_mapping_count(xpi_handle *h);
 
 /**
- * The live mapping covering @p bfn.
+ * The live mapping covering @p bfn (when several servers' lookups share
+ * it, one of them: xpi_mapping_foreach() lists each).
  * @return 0, -ENOENT, -EINVAL (NULL).
  */
 int xpi_mapping_find(xpi_handle *h, uint64_t bfn, struct xpi_mapping *m);
 
 /**
- * Call @p fn for each live mapping in BFN order; a non-zero return stops
- * and is returned.  @p fn must not map or unmap through this handle.
- * @return 0, fn's value, -EINVAL (NULL).
+ * Call @p fn for each live mapping in BFN order (mappings that share a
+ * BFN one after the other); a non-zero return stops and is returned.
+ * @p fn must not map or unmap through this handle.
+ * @return 0, fn's value, -EINVAL (NULL), -ENOMEM (only while servers
+ * share lookups: their records are sorted into the walk).
  */
 int xpi_mapping_foreach(xpi_handle *h,
 			int (*fn)(void *opaque, const struct xpi_mapping *m),

@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ struct xpi_batch {
 	unsigned int max_ops;
 	int coalesce;
 	int submitted;
+	int from_alloc;	/* xpi_batch_set_from_allocator() */
 };
 
 /* The wire list under construction. */
@@ -87,17 +89,26 @@ XPI_EXPORT void xpi_batch_reset(struct xpi_batch *b)
 XPI_EXPORT int xpi_batch_set_policy(struct xpi_batch *b,
 				    enum xpi_batch_policy policy)
 {
-	if (!b || (policy != XPI_BATCH_INDEPENDENT &&
-		   policy != XPI_BATCH_ALL_OR_NOTHING))
+	if (!b)
 		return -EINVAL;
+	if (policy != XPI_BATCH_INDEPENDENT &&
+	    policy != XPI_BATCH_ALL_OR_NOTHING) {
+		xpi_err(b->h, -1, "batch: unknown policy %d", (int)policy);
+		return -EINVAL;
+	}
 	b->policy = policy;
 	return 0;
 }
 
 XPI_EXPORT int xpi_batch_set_max_ops(struct xpi_batch *b, unsigned int max_ops)
 {
-	if (!b || max_ops == 0 || max_ops > XPI_BATCH_LIMIT_MAX_OPS)
+	if (!b)
 		return -EINVAL;
+	if (max_ops == 0 || max_ops > XPI_BATCH_LIMIT_MAX_OPS) {
+		xpi_err(b->h, -1, "batch: max_ops %u: must be 1..%u", max_ops,
+			XPI_BATCH_LIMIT_MAX_OPS);
+		return -EINVAL;
+	}
 	b->max_ops = max_ops;
 	return 0;
 }
@@ -108,6 +119,11 @@ XPI_EXPORT int xpi_batch_set_coalesce(struct xpi_batch *b, int enable)
 		return -EINVAL;
 	b->coalesce = !!enable;
 	return 0;
+}
+
+void xpi_batch_set_from_allocator(struct xpi_batch *b)
+{
+	b->from_alloc = 1;
 }
 
 XPI_EXPORT size_t xpi_batch_count(const struct xpi_batch *b)
@@ -129,6 +145,37 @@ static __attribute__((noinline)) int grow(struct xpi_batch *b)
 }
 
 #define MAP_FLAGS (IOMMU_OP_readable | IOMMU_OP_writeable)
+
+/*
+ * The map appends take flags as unsigned int but the op has 16 bits: the
+ * bits above 15 wait for check_op() in the last 4 bytes of the union, which
+ * neither map_page nor map_foreign_page uses (padding), and are cleared
+ * there before the op is sent.
+ */
+#define HIGH_FLAGS_OFF (offsetof(struct pv_iommu_op, u) + 20)
+_Static_assert(offsetof(struct pv_iommu_op, u.map_page.gfn) + 8 <=
+			       HIGH_FLAGS_OFF &&
+		       offsetof(struct pv_iommu_op, u.map_foreign_page.ioserver) +
+				       2 <=
+			       HIGH_FLAGS_OFF &&
+		       HIGH_FLAGS_OFF + 4 == sizeof(struct pv_iommu_op),
+	       "the high flag bits sit in the map ops' unused tail");
+
+static inline void set_high_flags(struct pv_iommu_op *op, unsigned int flags)
+{
+	uint32_t hi = (uint32_t)(flags >> 16);
+
+	memcpy((char *)op + HIGH_FLAGS_OFF, &hi, sizeof(hi));
+}
+
+static inline uint32_t take_high_flags(struct pv_iommu_op *op)
+{
+	uint32_t hi;
+
+	memcpy(&hi, (char *)op + HIGH_FLAGS_OFF, sizeof(hi));
+	memset((char *)op + HIGH_FLAGS_OFF, 0, sizeof(hi));
+	return hi;
+}
 
 /*
  * The slow path of every append: a NULL or submitted batch is refused, a
@@ -175,6 +222,7 @@ XPI_EXPORT long xpi_batch_add_map(struct xpi_batch *b, uint64_t bfn,
 	op->status = (int32_t)order; /* checked and cleared at submit */
 	op->u.map_page.bfn = bfn;
 	op->u.map_page.gfn = gfn;
+	set_high_flags(op, flags);
 	return (long)b->n++;
 }
 
@@ -204,6 +252,7 @@ XPI_EXPORT long xpi_batch_add_map_foreign(struct xpi_batch *b, uint64_t bfn,
 	op->subop_id = IOMMUOP_map_foreign_page;
 	op->flags = (uint16_t)flags;
 	op->status = (int32_t)order;
+	set_high_flags(op, flags);
 	op->u.map_foreign_page.bfn = bfn;
 	op->u.map_foreign_page.gfn = gfn;
 	op->u.map_foreign_page.domid = domid;
@@ -253,17 +302,20 @@ static int check_op(struct xpi_batch *b, size_t i)
 	unsigned int flags = op->flags, allowed = 0;
 	uint64_t gfn = 0, bfn = op->u.map_page.bfn;
 	uint16_t domid = 0;
+	uint32_t high = 0;
 	const char *why = NULL;
 
 	switch (op->subop_id) {
 	case IOMMUOP_map_page:
 		allowed = MAP_FLAGS | IOMMU_MAP_OP_no_ref_cnt;
 		gfn = op->u.map_page.gfn;
+		high = take_high_flags(op);
 		break;
 	case IOMMUOP_map_foreign_page:
 		allowed = MAP_FLAGS | IOMMUOP_swap_mfn;
 		gfn = op->u.map_foreign_page.gfn;
 		domid = op->u.map_foreign_page.domid;
+		high = take_high_flags(op);
 		break;
 	case IOMMUOP_lookup_foreign_page:
 		domid = op->u.lookup_foreign_page.domid;
@@ -272,7 +324,9 @@ static int check_op(struct xpi_batch *b, size_t i)
 	default: /* the unmaps */
 		break;
 	}
-	if (flags & ~allowed)
+	if (high)
+		why = "flag bits above bit 15 (the op has 16)";
+	else if (flags & ~allowed)
 		why = "reserved or unknown flag bits";
 	else if (allowed && !(flags & MAP_FLAGS))
 		why = "neither readable nor writeable";
@@ -327,8 +381,13 @@ XPI_EXPORT long xpi_batch_add_op(struct xpi_batch *b,
 
 XPI_EXPORT int xpi_batch_status(const struct xpi_batch *b, size_t index)
 {
-	if (!b || index >= b->n)
+	if (!b)
 		return -EINVAL;
+	/* Not -EINVAL: that is the status of an op the pre-check refused. */
+	if (index >= b->n) {
+		xpi_err(b->h, -1, "batch: status of op %zu of %zu", index, b->n);
+		return -ERANGE;
+	}
 	if (!b->submitted)
 		return -EAGAIN;
 	return b->ops[index].status;
@@ -337,8 +396,13 @@ XPI_EXPORT int xpi_batch_status(const struct xpi_batch *b, size_t index)
 XPI_EXPORT int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
 				struct pv_iommu_op *op)
 {
-	if (!b || !op || index >= b->n)
+	if (!b)
 		return -EINVAL;
+	if (!op || index >= b->n) {
+		xpi_err(b->h, -1, "batch: get_op %zu of %zu%s", index, b->n,
+			op ? "" : ": NULL op");
+		return -EINVAL;
+	}
 	*op = b->ops[index];
 	return 0;
 }
@@ -567,8 +631,13 @@ static unsigned int smaller_order(unsigned int o)
 	return o > 9 ? ((o - 1) / 9) * 9 : 0;
 }
 
-/* Record a successful wire op in the tracker (h->lock held). */
-static void track(struct xpi_handle *h, const struct pv_iommu_op *op)
+/*
+ * Record a successful wire op in the tracker (h->lock held); from_alloc:
+ * the batch's map_foreign BFNs came from the allocator.  An unmapped
+ * record whose BFNs came from the allocator gives them back to it.
+ */
+static void track(struct xpi_handle *h, const struct pv_iommu_op *op,
+		  int from_alloc)
 {
 	struct xpi_mapping m;
 	int rc;
@@ -578,20 +647,36 @@ static void track(struct xpi_handle *h, const struct pv_iommu_op *op)
 	case IOMMUOP_map_foreign_page:
 	case IOMMUOP_lookup_foreign_page:
 		xpi_mapping_from_op(op, &m);
-		/* The window's BFNs belong to the allocator. */
-		m.allocated = op->subop_id == IOMMUOP_map_foreign_page &&
+		m.allocated = from_alloc &&
+			      op->subop_id == IOMMUOP_map_foreign_page &&
 			      xpi_bfn_in_window(h, m.bfn);
 		rc = xpi_tracker_add(&h->tracker, &m);
-		/* A second lookup of the same page gives the same BFN: Xen
-		 * took no new reference, so there is nothing more to track. */
+		/* The same lookup again (same BFN and server) gives Xen's
+		 * existing entry back: Xen took no new reference, so there is
+		 * nothing more to track. */
 		if (rc && !(rc == -EEXIST && m.lookup))
 			xpi_warn(h, -rc,
 				 "cannot track the mapping at BFN 0x%llx",
 				 (unsigned long long)m.bfn);
 		break;
 	case IOMMUOP_unmap_page:
+		/* Only an own mapping: unmap_page ends nothing else. */
+		if (xpi_tracker_find(&h->tracker, op->u.unmap_page.bfn, &m) ||
+		    m.domid != XPI_DOMID_SELF || m.bfn != op->u.unmap_page.bfn)
+			break;
+		if (xpi_tracker_remove(&h->tracker, op->u.unmap_page.bfn,
+				       &m) == 0 &&
+		    m.allocated)
+			xpi_bfn_free_locked(&h->bfn, m.bfn,
+					    UINT64_C(1) << m.order);
+		break;
 	case IOMMUOP_unmap_foreign_page:
-		xpi_tracker_remove(&h->tracker, op->u.unmap_page.bfn, &m);
+		if (xpi_tracker_remove_foreign(
+			    &h->tracker, op->u.unmap_foreign_page.bfn,
+			    op->u.unmap_foreign_page.ioserver, &m) == 0 &&
+		    m.allocated)
+			xpi_bfn_free_locked(&h->bfn, m.bfn,
+					    UINT64_C(1) << m.order);
 		break;
 	default:
 		break;
@@ -652,11 +737,13 @@ static int collect(struct xpi_batch *b, struct wire *w, struct wire *retry)
 		if (op->status)
 			h->stats.errors++;
 		else
-			track(h, op);
+			track(h, op, b->from_alloc);
 		for (size_t k = 0; k < mt->nr; k++) {
 			struct pv_iommu_op *dst = &b->ops[mt->first + k];
 
 			dst->status = op->status;
+			if (op->subop_id == IOMMUOP_query_caps)
+				dst->flags = op->flags;
 			if (op->subop_id == IOMMUOP_lookup_foreign_page) {
 				dst->flags = op->flags;
 				dst->u.lookup_foreign_page.bfn =
@@ -673,14 +760,16 @@ static size_t undo(struct xpi_batch *b, struct wire *sent)
 {
 	struct wire u = { 0 };
 	size_t undone = 0;
+	int rc = 0;
 
 	for (size_t i = 0; i < sent->n; i++) {
 		const struct pv_iommu_op *op = &sent->ops[i];
 		struct pv_iommu_op un = { 0 };
 
-		if (op->status || !(is_map(op->subop_id) ||
-				    op->subop_id ==
-					    IOMMUOP_lookup_foreign_page))
+		/* Maps only: a lookup is not undone (the header says so),
+		 * and Xen may have given this handle's earlier lookup of the
+		 * page back, whose entry and reference an unmap would end. */
+		if (op->status || !is_map(op->subop_id))
 			continue;
 		if (op->subop_id == IOMMUOP_map_page) {
 			un.subop_id = IOMMUOP_unmap_page;
@@ -691,13 +780,17 @@ static size_t undo(struct xpi_batch *b, struct wire *sent)
 			un.u.unmap_foreign_page.ioserver =
 				op->u.map_foreign_page.ioserver;
 		}
-		if (op->subop_id != IOMMUOP_lookup_foreign_page)
-			un.flags = pv_iommu_flags_set_order(
-				0, pv_iommu_flags_order(op->flags));
+		un.flags = pv_iommu_flags_set_order(
+			0, pv_iommu_flags_order(op->flags));
 		if (wire_push(&u, &un, sent->meta[i].first, sent->meta[i].nr))
 			break;
 	}
-	if (u.n && send_wire(b, &u) == 0) {
+	if (u.n && (rc = send_wire(b, &u)) != 0)
+		xpi_err(b->h, -rc,
+			"all-or-nothing: the undo hypercall failed; %zu map(s)"
+			" stay mapped and tracked",
+			u.n);
+	if (u.n && rc == 0) {
 		pthread_mutex_lock(&b->h->lock);
 		for (size_t i = 0; i < u.n; i++) {
 			if (u.ops[i].status) {
@@ -707,7 +800,7 @@ static size_t undo(struct xpi_batch *b, struct wire *sent)
 					(unsigned long long)u.ops[i].u.unmap_page.bfn);
 				continue;
 			}
-			track(b->h, &u.ops[i]);
+			track(b->h, &u.ops[i], 0);
 			for (size_t k = 0; k < u.meta[i].nr; k++)
 				b->ops[u.meta[i].first + k].status =
 					-ECANCELED;

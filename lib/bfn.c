@@ -224,13 +224,20 @@ void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr)
 		while (m->n > XPI_BFN_MAG_SIZE / 2)
 			stack_push(&h->bfn, m->bfn[--m->n]);
 		m->bfn[m->n++] = bfn;
-	} else if (bfn + nr == h->bfn.base + h->bfn.next) {
-		h->bfn.next -= nr; /* the run at the top: roll back */
 	} else {
-		for (uint64_t i = 0; i < nr; i++)
-			stack_push(&h->bfn, bfn + i);
+		xpi_bfn_free_locked(&h->bfn, bfn, nr);
 	}
 	pthread_mutex_unlock(&h->lock);
+}
+
+void xpi_bfn_free_locked(struct xpi_bfn_alloc *a, uint64_t bfn, uint64_t nr)
+{
+	if (bfn + nr == a->base + a->next) {
+		a->next -= nr; /* the run at the top: roll back */
+		return;
+	}
+	for (uint64_t i = 0; i < nr; i++)
+		stack_push(a, bfn + i);
 }
 
 void xpi_bfn_reserve(struct xpi_handle *h, uint64_t bfn, uint64_t nr)

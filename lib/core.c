@@ -284,8 +284,11 @@ XPI_EXPORT enum xpi_backend xpi_get_backend(const xpi_handle *h)
 
 XPI_EXPORT int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps)
 {
-	if (!h || !caps)
+	if (!h || !caps) {
+		if (h)
+			xpi_err(h, -1, "xpi_get_caps: NULL caps");
 		return -EINVAL;
+	}
 	*caps = h->caps;
 	return 0;
 }
@@ -293,8 +296,11 @@ XPI_EXPORT int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps)
 XPI_EXPORT int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base,
 				  uint64_t *count)
 {
-	if (!h || !base || !count)
+	if (!h || !base || !count) {
+		if (h)
+			xpi_err(h, -1, "xpi_get_bfn_window: NULL base or count");
 		return -EINVAL;
+	}
 	*base = h->bfn.base;
 	*count = h->bfn.count;
 	return 0;
@@ -302,8 +308,11 @@ XPI_EXPORT int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base,
 
 XPI_EXPORT int xpi_get_stats(xpi_handle *h, struct xpi_stats *stats)
 {
-	if (!h || !stats)
+	if (!h || !stats) {
+		if (h)
+			xpi_err(h, -1, "xpi_get_stats: NULL stats");
 		return -EINVAL;
+	}
 	pthread_mutex_lock(&h->lock);
 	*stats = h->stats;
 	pthread_mutex_unlock(&h->lock);

@@ -13,6 +13,7 @@
 #include "private.h"
 
 #define MAP_RW (IOMMU_OP_readable | IOMMU_OP_writeable)
+#define FOREIGN_OP_FLAGS (MAP_RW | IOMMUOP_swap_mfn)
 #define MAX_BFN_TRIES 64
 
 static int check_range(struct xpi_handle *h, const char *fn, uint64_t bfn,
@@ -152,7 +153,10 @@ static long foreign_map(struct xpi_handle *h, uint16_t domid,
 			uint16_t ioserver, const uint64_t *gfns, size_t n,
 			unsigned int flags, uint64_t *bfns, int *status)
 {
-	size_t *todo = malloc(n * sizeof(*todo));
+	/* Superpages only when asked: a ballooned page then ends its whole
+	 * extent (the listener unmaps extents), which the caller accepted. */
+	int superpage = !!(flags & XPI_FOREIGN_SUPERPAGE);
+	size_t *todo = calloc(n, sizeof(*todo));
 	size_t ntodo = n;
 	long mapped = 0, rc = 0;
 
@@ -171,6 +175,8 @@ static long foreign_map(struct xpi_handle *h, uint16_t domid,
 		rc = xpi_batch_new(h, &b);
 		if (rc)
 			break;
+		xpi_batch_set_from_allocator(b);
+		xpi_batch_set_coalesce(b, superpage);
 		/* BFNs: one run per run of consecutive GFNs, with the GFNs'
 		 * alignment, so that the batch can coalesce superpages. */
 		for (size_t k = 0; k < ntodo && rc >= 0;) {
@@ -182,7 +188,9 @@ static long foreign_map(struct xpi_handle *h, uint16_t domid,
 			       gfns[todo[k + len]] == gfns[todo[k]] + len)
 				len++;
 			rc = xpi_bfn_alloc_run(
-				h, len, run_align(len, h->caps.max_order),
+				h, len,
+				superpage ? run_align(len, h->caps.max_order)
+					  : 0,
 				gfns[todo[k]], &first);
 			if (rc) {
 				xpi_err(h, ENOSPC,
@@ -193,20 +201,36 @@ static long foreign_map(struct xpi_handle *h, uint16_t domid,
 				bfns[todo[k + j]] = first + j;
 				rc = xpi_batch_add_map_foreign(
 					b, first + j, domid, gfns[todo[k + j]],
-					ioserver, 0, flags);
+					ioserver, 0, flags & FOREIGN_OP_FLAGS);
 			}
 			k += len;
 		}
 		if (rc >= 0)
 			rc = xpi_batch_submit(b);
 		if (rc < 0) {
-			/* Nothing of this round was sent: give the BFNs back. */
-			for (size_t k = 0; k < ntodo; k++)
-				if (bfns[todo[k]] != UINT64_MAX &&
-				    xpi_batch_status(b, k) != 0) {
-					xpi_bfn_free(h, bfns[todo[k]], 1);
-					bfns[todo[k]] = UINT64_MAX;
+			/*
+			 * The round stopped (window full before the submit, or
+			 * the transport failed part-way): what was mapped stays
+			 * mapped and is reported so; the other BFNs go back.
+			 */
+			for (size_t k = 0; k < ntodo; k++) {
+				size_t i = todo[k];
+				int st = k < xpi_batch_count(b)
+						 ? xpi_batch_status(b, k)
+						 : (int)rc;
+
+				if (st == -EAGAIN) /* never submitted */
+					st = (int)rc;
+				if (status)
+					status[i] = st;
+				if (!st) {
+					mapped++;
+					continue;
 				}
+				if (bfns[i] != UINT64_MAX)
+					xpi_bfn_free(h, bfns[i], 1);
+				bfns[i] = UINT64_MAX;
+			}
 			xpi_batch_free(b);
 			break;
 		}
@@ -234,7 +258,8 @@ static long foreign_map(struct xpi_handle *h, uint16_t domid,
 		xpi_batch_free(b);
 	}
 	free(todo);
-	return rc < 0 ? rc : mapped;
+	/* A part mapped: the count (each failure is in status). */
+	return rc < 0 && !mapped ? rc : mapped;
 }
 
 XPI_EXPORT long xpi_foreign_map(xpi_handle *h, uint16_t domid,
@@ -245,7 +270,8 @@ XPI_EXPORT long xpi_foreign_map(xpi_handle *h, uint16_t domid,
 	if (!h)
 		return -EINVAL;
 	if (!gfns || !bfns || n == 0 || domid >= XPI_DOMID_FIRST_RESERVED ||
-	    (flags & ~(MAP_RW | IOMMUOP_swap_mfn)) || !(flags & MAP_RW)) {
+	    (flags & ~(FOREIGN_OP_FLAGS | XPI_FOREIGN_SUPERPAGE)) ||
+	    !(flags & MAP_RW)) {
 		xpi_err(h, -1,
 			"xpi_foreign_map: bad arguments (domid %u, n %zu,"
 			" flags 0x%x)",
@@ -258,7 +284,7 @@ XPI_EXPORT long xpi_foreign_map(xpi_handle *h, uint16_t domid,
 	return foreign_map(h, domid, ioserver, gfns, n, flags, bfns, status);
 }
 
-/* Unmap the extents in m[0..n) (tracker records); frees allocated BFNs. */
+/* Unmap the extents in m[0..n) (tracker records). */
 static long unmap_records(struct xpi_handle *h, const struct xpi_mapping *m,
 			  size_t n, int *st)
 {
@@ -278,58 +304,104 @@ static long unmap_records(struct xpi_handle *h, const struct xpi_mapping *m,
 	}
 	if (rc >= 0)
 		rc = xpi_batch_submit(b);
-	for (size_t i = 0; i < n && rc >= 0; i++) {
+	/* The batch gave allocated BFNs back as it untracked them. */
+	for (size_t i = 0; i < n && rc >= 0; i++)
 		st[i] = xpi_batch_status(b, i);
-		if (!st[i] && m[i].allocated)
-			xpi_bfn_free(h, m[i].bfn, UINT64_C(1) << m[i].order);
-	}
 	xpi_batch_free(b);
 	return rc;
+}
+
+/* m[*nm] = *f, growing m; 0 or -ENOMEM. */
+static int push_record(struct xpi_mapping **m, size_t *nm, size_t *cap,
+		       const struct xpi_mapping *f)
+{
+	if (*nm == *cap) {
+		size_t ncap = *cap * 2;
+		struct xpi_mapping *n;
+
+		if (ncap < *cap || ncap > SIZE_MAX / sizeof(*n))
+			return -ENOMEM;
+		n = realloc(*m, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		*m = n;
+		*cap = ncap;
+	}
+	(*m)[(*nm)++] = *f;
+	return 0;
 }
 
 XPI_EXPORT long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns,
 				  size_t n, int *status)
 {
 	struct xpi_mapping *m;
-	size_t *which, nm = 0;
+	size_t *which, *nrec, nm = 0, cap = n;
 	int *st;
-	long rc, done = 0;
+	long rc = 0, done = 0;
 
 	if (!h || !bfns || n == 0) {
 		if (h)
 			xpi_err(h, -1, "xpi_foreign_unmap: NULL BFNs or n 0");
 		return -EINVAL;
 	}
-	m = malloc(n * sizeof(*m));
-	which = malloc(n * sizeof(*which));
-	st = malloc(n * sizeof(*st));
-	if (!m || !which || !st) {
+	m = calloc(n, sizeof(*m));
+	which = calloc(n, sizeof(*which));
+	nrec = calloc(n, sizeof(*nrec));
+	st = NULL;
+	if (!m || !which || !nrec) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	/*
+	 * Each BFN's records: the extent covering it, and the lookups of
+	 * other servers at the same BFN (one record per server, as Xen keeps
+	 * one entry per server): the BFN ends for all of them.
+	 */
 	pthread_mutex_lock(&h->lock);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !rc; i++) {
 		struct xpi_mapping f;
 
-		which[i] = SIZE_MAX;
-		if (xpi_tracker_find(&h->tracker, bfns[i], &f) ||
-		    f.domid == XPI_DOMID_SELF)
-			continue;
-		/* Several BFNs of one extent end it once. */
-		if (nm && m[nm - 1].bfn == f.bfn) {
-			which[i] = nm - 1;
-			continue;
+		which[i] = nm;
+		if (xpi_tracker_find(&h->tracker, bfns[i], &f) == 0 &&
+		    f.domid != XPI_DOMID_SELF) {
+			/* Several BFNs of one extent end it once. */
+			if (nm && m[nm - 1].bfn == f.bfn &&
+			    m[nm - 1].ioserver == f.ioserver &&
+			    m[nm - 1].order == f.order) {
+				which[i] = nm - 1;
+				nrec[i] = 1;
+				continue;
+			}
+			rc = push_record(&m, &nm, &cap, &f);
+			nrec[i] += !rc;
 		}
-		m[nm] = f;
-		which[i] = nm++;
+		for (size_t k = 0; !rc && xpi_tracker_shared_nth(
+						  &h->tracker, bfns[i], k,
+						  &f) == 0;
+		     k++) {
+			if (nrec[i] && f.ioserver == m[which[i]].ioserver &&
+			    f.domid == m[which[i]].domid)
+				continue; /* the one found first */
+			rc = push_record(&m, &nm, &cap, &f);
+			nrec[i] += !rc;
+		}
 	}
 	pthread_mutex_unlock(&h->lock);
+	if (rc)
+		goto out;
+	st = calloc(nm ? nm : 1, sizeof(*st));
+	if (!st) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	rc = nm ? unmap_records(h, m, nm, st) : 0;
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		int s = which[i] == SIZE_MAX ? -ENOENT : st[which[i]];
+		int s = nrec[i] ? 0 : -ENOENT;
 
+		for (size_t k = 0; k < nrec[i] && !s; k++)
+			s = st[which[i] + k];
 		if (status)
 			status[i] = s;
 		done += !s;
@@ -338,6 +410,7 @@ XPI_EXPORT long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns,
 out:
 	free(m);
 	free(which);
+	free(nrec);
 	free(st);
 	return rc;
 }
@@ -365,13 +438,13 @@ int xpi_unmap_all(struct xpi_handle *h)
 	int first = 0;
 
 	pthread_mutex_lock(&h->lock);
-	c.cap = (size_t)h->tracker.map.extents;
-	c.m = c.cap ? malloc(c.cap * sizeof(*c.m)) : NULL;
+	c.cap = (size_t)xpi_tracker_count(&h->tracker);
+	c.m = c.cap ? calloc(c.cap, sizeof(*c.m)) : NULL;
 	rc = c.cap && !c.m ? -ENOMEM
 			   : xpi_tracker_walk(&h->tracker, collect_cb, &c);
 	pthread_mutex_unlock(&h->lock);
 	if (!rc && c.n) {
-		st = malloc(c.n * sizeof(*st));
+		st = calloc(c.n, sizeof(*st));
 		rc = st ? unmap_records(h, c.m, c.n, st) : -ENOMEM;
 		for (size_t i = 0; rc >= 0 && i < c.n; i++)
 			if (st[i] && !first)

@@ -584,6 +584,24 @@ gone:
 		return;
 	}
 unknown:
+	/* Another server's record holds the BFN in the map: this server's
+	 * lookup of the same page is in the tracker's shared table. */
+	if (p->want != NO_ATTR && l->h->tracker.nshared &&
+	    xpi_tracker_shared_take(&l->h->tracker, bfn,
+				    (unsigned int)p->want, !p->manual,
+				    &s) == 0) {
+		xpi_tracker_unpack(&l->h->tracker, bfn, 0, s, m);
+		ev->known = 1;
+		ev->will_unmap = (uint8_t)!p->manual;
+		if (p->manual)
+			return;
+		op = &l->ops[p->nops];
+		*op = p->op_tmpl;
+		op->u.unmap_foreign_page.bfn = bfn;
+		l->val[p->nops++] = XPI_RADIX_ENTRY | s;
+		it->has_op = 1;
+		return;
+	}
 	/* Not mapped through this handle, or not this server's. */
 	ev->known = 0;
 	ev->will_unmap = 0;
@@ -848,7 +866,6 @@ static void callbacks(struct xpi_listener *l)
 static int unmap_ops(struct xpi_listener *l)
 {
 	struct xpi_handle *h = l->h;
-	struct xpi_radix *map = &h->tracker.map;
 	const struct pv_iommu_op *ops = l->ops;
 	unsigned int nops = l->nops, sent = 0, errors = 0, lost = 0, i = 0;
 	int rc = 0;
@@ -892,9 +909,10 @@ static int unmap_ops(struct xpi_listener *l)
 		if (i >= sent || op->status != 0) {
 			/* Still mapped: tracked again. */
 			errors += i < sent;
-			if (xpi_radix_insert(map, base,
-					     pv_iommu_flags_order(op->flags),
-					     s & XPI_RADIX_VALUE_MASK))
+			if (xpi_tracker_insert_value(
+				    &h->tracker, base,
+				    pv_iommu_flags_order(op->flags),
+				    s & XPI_RADIX_VALUE_MASK))
 				lost++;
 		} else if ((s & XPI_TRACK_ALLOC_BIT) &&
 			   !(op->flags & IOMMU_page_order_mask)) {

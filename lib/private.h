@@ -74,10 +74,25 @@ extern const struct xpi_transport_ops xpi_transport_xencall;
 #define XPI_TRACK_ATTR_SHIFT 45
 #define XPI_TRACK_ATTR_MAX 2048
 
+/*
+ * A lookup record whose BFN another (domid, ioserver) of the handle holds
+ * in the map already: Xen keeps one lookup entry and one reference per
+ * (frame, ioserver, domid, caller), so two servers that look one page up
+ * get the same BFN and two entries, and the tracker keeps two records.
+ * The map holds one record per BFN; the others are here, in an open-
+ * addressed table keyed by BFN (bfn UINT64_MAX: a free slot).
+ */
+struct xpi_shared_rec {
+	uint64_t bfn;
+	uint64_t value;	/* the map's packed value (order 0) */
+};
+
 struct xpi_tracker {
 	struct xpi_radix map;
 	uint32_t attr[XPI_TRACK_ATTR_MAX]; /* domid << 16 | ioserver */
 	unsigned int nattr;
+	struct xpi_shared_rec *shared;	/* capshared slots, a power of 2 */
+	size_t nshared, capshared;
 };
 
 /*
@@ -171,9 +186,38 @@ void xpi_tracker_destroy(struct xpi_tracker *t);
 int xpi_tracker_add(struct xpi_tracker *t, const struct xpi_mapping *m);
 int xpi_tracker_find(const struct xpi_tracker *t, uint64_t bfn,
 		     struct xpi_mapping *m);
+/* Remove the extent starting at bfn from the map (own maps; by BFN). */
 int xpi_tracker_remove(struct xpi_tracker *t, uint64_t bfn,
 		       struct xpi_mapping *m);
-/* 1 if no BFN of [bfn, bfn + 2^order) is tracked. */
+/*
+ * Remove the foreign record (map_foreign extent or lookup) that starts at
+ * bfn and belongs to ioreq server ioserver, as unmap_foreign_page(bfn,
+ * ioserver) finds it: a map_foreign extent before a lookup.  0 or -ENOENT.
+ */
+int xpi_tracker_remove_foreign(struct xpi_tracker *t, uint64_t bfn,
+			       uint16_t ioserver, struct xpi_mapping *m);
+/* The k-th shared lookup record at bfn (beside the map's): 0 or -ENOENT. */
+int xpi_tracker_shared_nth(const struct xpi_tracker *t, uint64_t bfn,
+			   size_t k, struct xpi_mapping *m);
+/* Every record: the map's extents and the shared lookups. */
+uint64_t xpi_tracker_count(const struct xpi_tracker *t);
+/* Bytes the tracker's map and shared table take. */
+size_t xpi_tracker_bytes(const struct xpi_tracker *t);
+/*
+ * The shared lookup record at bfn of attribute index attr (the listener,
+ * when the map's record at bfn is another server's): 0 with *value, taken
+ * out of the table when take is set; -ENOENT.
+ */
+int xpi_tracker_shared_take(struct xpi_tracker *t, uint64_t bfn,
+			    unsigned int attr, int take, uint64_t *value);
+/*
+ * Put a packed record back (the listener, when an unmap failed): into the
+ * map, or, an order-0 lookup whose BFN the map holds for another server,
+ * into the shared table.  0, -EEXIST, -ENOMEM.
+ */
+int xpi_tracker_insert_value(struct xpi_tracker *t, uint64_t base,
+			     unsigned int order, uint64_t value);
+/* 1 if no BFN of [bfn, bfn + 2^order) is tracked (map or shared). */
 int xpi_tracker_range_free(const struct xpi_tracker *t, uint64_t bfn,
 			   unsigned int order);
 int xpi_tracker_walk(const struct xpi_tracker *t,
@@ -209,6 +253,8 @@ static inline void xpi_bfn_push_locked(struct xpi_bfn_alloc *a, uint64_t bfn)
 }
 
 void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr);
+/* The same under h->lock (no magazine). */
+void xpi_bfn_free_locked(struct xpi_bfn_alloc *a, uint64_t bfn, uint64_t nr);
 /* Never hand [bfn, bfn + nr) out again (an RMRR conflict). */
 void xpi_bfn_reserve(struct xpi_handle *h, uint64_t bfn, uint64_t nr);
 /* 1 if bfn lies in the allocator's window. */
@@ -216,6 +262,15 @@ int xpi_bfn_in_window(const struct xpi_handle *h, uint64_t bfn);
 
 /* Probe query_caps and fill h->caps (caps.c). */
 int xpi_caps_probe(struct xpi_handle *h);
+
+/*
+ * The map_foreign_page ops of batch b use BFNs from the handle's
+ * allocator (xpi_foreign_map()): their records are marked allocated, so
+ * the BFNs go back to the allocator once unmapped, whichever path unmaps
+ * them.  A batch of the public API never is: a BFN its caller chose stays
+ * out of the allocator.
+ */
+void xpi_batch_set_from_allocator(struct xpi_batch *b);
 
 /* Unmap every live mapping of the handle (close). */
 int xpi_unmap_all(struct xpi_handle *h);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "lib/private.h"
@@ -121,7 +122,9 @@ START_TEST(append_bad_input)
 	ck_assert_int_eq(xpi_batch_new(h, NULL), -EINVAL);
 	ck_assert_int_eq(xpi_batch_submit(NULL), -EINVAL);
 	ck_assert_int_eq(xpi_batch_status(NULL, 0), -EINVAL);
-	ck_assert_int_eq(xpi_batch_status(b, n), -EINVAL);
+	/* a bad index is not -EINVAL, the status of a refused op */
+	ck_assert_int_eq(xpi_batch_status(b, n), -ERANGE);
+	ck_assert_int_eq(xpi_batch_status(b, SIZE_MAX), -ERANGE);
 	ck_assert_int_eq(xpi_batch_get_op(b, 0, NULL), -EINVAL);
 	ck_assert_uint_eq(xpi_batch_count(NULL), 0);
 	xpi_batch_free(NULL);
@@ -348,6 +351,108 @@ START_TEST(all_or_nothing_undoes)
 }
 END_TEST
 
+/* L-9: flags are 16 bits in the op: a bit above is refused with -EINVAL
+ * and a log line, never truncated away (it was mapped at 37fded6). */
+START_TEST(flag_bits_above_15_are_refused)
+{
+	struct xpi_stats before = stats();
+	long i_map, i_foreign;
+
+	xt_guest(sim, 1, 64, XPI_SIM_BACKING_CONTIGUOUS);
+	xt_expect_error("above bit 15");
+	i_map = xpi_batch_add_map(b, HIGH, 1000, 0, RW | 1u << 16);
+	i_foreign = xpi_batch_add_map_foreign(b, HIGH + 1, 1, 0, 0, 0,
+					      RW | 1u << 31);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 2, 1002, 0, RW), 2);
+	ck_assert_int_eq(xpi_batch_submit(b), 1);
+	ck_assert_int_eq(xpi_batch_status(b, (size_t)i_map), -EINVAL);
+	ck_assert_int_eq(xpi_batch_status(b, (size_t)i_foreign), -EINVAL);
+	ck_assert(xt_log_seen("op 0 (subop 2): flag bits above bit 15"));
+	ck_assert(xt_log_seen("op 1 (subop 4): flag bits above bit 15"));
+	ck_assert_uint_eq(stats().ops - before.ops, 1);
+	ck_assert_uint_eq(xpi_mapping_count(h), 1);
+	{
+		uint64_t mfn;
+
+		ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 0, HIGH, &mfn, NULL),
+				 -ENOENT);
+		ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 0, HIGH + 2, &mfn,
+						      NULL),
+				 0);
+	}
+}
+END_TEST
+
+/* Issue 12.5: a raw query_caps op comes back with what the hypervisor
+ * wrote in its flags (0 at 37fded6). */
+START_TEST(query_caps_flags_come_back)
+{
+	struct pv_iommu_op q = { .subop_id = IOMMUOP_query_caps }, out;
+	struct xpi_caps caps;
+
+	ck_assert_int_eq(xpi_get_caps(h, &caps), 0);
+	ck_assert_uint_ne(caps.raw_flags, 0);
+	ck_assert_int_eq(xpi_batch_add_op(b, &q), 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 1);
+	ck_assert_int_eq(xpi_batch_get_op(b, 0, &out), 0);
+	ck_assert_int_eq(out.status, 0);
+	ck_assert_uint_eq(out.flags, caps.raw_flags);
+}
+END_TEST
+
+/* Issue 12.3, L-6: all-or-nothing does not undo a lookup, and a lookup
+ * of a page an earlier batch looked up keeps that live mapping: tracked,
+ * Xen's entry and its reference in place. */
+START_TEST(all_or_nothing_keeps_lookups)
+{
+	struct xpi_sim_frame_info fi;
+	struct xpi_mapping m;
+	uint16_t ios;
+	uint64_t bfn, mfn;
+
+	xt_guest(sim, 1, 64, XPI_SIM_BACKING_CONTIGUOUS);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, 1, &ios), 0);
+	ck_assert_int_eq(xpi_sim_p2m_lookup(sim, 1, 7, &mfn), 0);
+	/* the earlier batch */
+	ck_assert_int_eq(xpi_batch_add_lookup_foreign(b, 1, 7, ios), 0);
+	ck_assert_int_eq(xpi_batch_submit(b), 1);
+	{
+		struct pv_iommu_op op;
+
+		ck_assert_int_eq(xpi_batch_get_op(b, 0, &op), 0);
+		bfn = op.u.lookup_foreign_page.bfn;
+	}
+	ck_assert_uint_eq(bfn, mfn);
+	ck_assert_int_eq(xpi_sim_frame_info(sim, mfn, &fi), 0);
+	ck_assert_uint_eq(fi.refs, 2); /* owner + the lookup entry */
+
+	/* all-or-nothing: the same lookup, and an op that fails */
+	xpi_batch_reset(b);
+	ck_assert_int_eq(xpi_batch_set_policy(b, XPI_BATCH_ALL_OR_NOTHING), 0);
+	ck_assert_int_eq(xpi_batch_add_lookup_foreign(b, 1, 7, ios), 0);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1000, 0, RW), 1);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 9, 0, 0, RW), 2); /* -EPERM */
+	ck_assert_int_eq(xpi_batch_submit(b), -EPERM);
+	ck_assert_int_eq(xpi_batch_status(b, 0), 0);	      /* not undone */
+	ck_assert_int_eq(xpi_batch_status(b, 1), -ECANCELED); /* undone */
+	ck_assert_int_eq(xpi_batch_status(b, 2), -EPERM);
+	ck_assert_uint_eq(xpi_mapping_count(h), 1);
+	ck_assert_int_eq(xpi_mapping_find(h, bfn, &m), 0);
+	ck_assert_uint_eq(m.lookup, 1);
+	ck_assert_uint_eq(m.ioserver, ios);
+	ck_assert_int_eq(xpi_sim_frame_info(sim, mfn, &fi), 0);
+	ck_assert_uint_eq(fi.refs, 2);
+	ck_assert_uint_eq(fi.m2b_entries, 1);
+	xt_audit_clean(sim);
+	/* close ends it */
+	ck_assert_int_eq(xpi_close(h), 0);
+	h = xt_open(sim, 0);
+	ck_assert_int_eq(xpi_sim_frame_info(sim, mfn, &fi), 0);
+	ck_assert_uint_eq(fi.refs, 1);
+	ck_assert_uint_eq(fi.m2b_entries, 0);
+}
+END_TEST
+
 START_TEST(transport_eintr_is_retried)
 {
 	struct xpi_stats st;
@@ -421,6 +526,9 @@ int main(void)
 	tcase_add_test(tc, enospc_retries_smaller_orders);
 	tcase_add_test(tc, live_bfn_is_eexist_before_any_hypercall);
 	tcase_add_test(tc, all_or_nothing_undoes);
+	tcase_add_test(tc, all_or_nothing_keeps_lookups);
+	tcase_add_test(tc, flag_bits_above_15_are_refused);
+	tcase_add_test(tc, query_caps_flags_come_back);
 	tcase_add_test(tc, transport_eintr_is_retried);
 	tcase_add_test(tc, map_range_helpers);
 	suite_add_tcase(s, tc);

@@ -377,7 +377,9 @@ START_TEST(test_superpage_extent_once)
 	for (unsigned int i = 0; i < 512; i++)
 		gfns[i] = 512 + i;
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST_SP, ios_sp, gfns, 512,
-					 XPI_FOREIGN_READ, bfns, NULL),
+					 XPI_FOREIGN_READ |
+						 XPI_FOREIGN_SUPERPAGE,
+					 bfns, NULL),
 			 512);
 	ck_assert_uint_eq(xpi_mapping_count(h), 1);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST_SP, 512 + 5), 0);

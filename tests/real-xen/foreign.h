@@ -115,9 +115,11 @@ static void balloon_swap_superpage(xc_interface *xch, struct xpi_listener *l,
 
 	for (unsigned int i = 0; i < 512; i++)
 		gfns[i] = 512 + i;
+	/* A superpage only on request (a ballooned page ends the extent). */
 	rc = (int)xpi_foreign_map(h, (uint16_t)domid, ios, gfns, 512,
 				  XPI_FOREIGN_READ | XPI_FOREIGN_WRITE |
-					  XPI_FOREIGN_SWAP_MFN,
+					  XPI_FOREIGN_SWAP_MFN |
+					  XPI_FOREIGN_SUPERPAGE,
 				  bfns, NULL);
 	check(rc == 512 && xpi_mapping_count(h) == 1,
 	      "a 2 MiB swap_mfn mapping: one order-9 extent (%d, %llu)", rc,
