@@ -170,15 +170,18 @@ int close(int fd)
 	return real(fd);
 }
 
-/* XPI_TRAP_DELAY_US, read once (the threads test sets it first). */
+/* XPI_TRAP_DELAY_US, read on the first call (the threads test sets it
+ * before it starts a thread); hypercalls come from several threads. */
 static void hypercall_delay(void)
 {
-	static int us = -1;
-	const char *e;
+	static int cached = -1;
+	int us = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 
 	if (us < 0) {
-		e = getenv("XPI_TRAP_DELAY_US");
+		const char *e = getenv("XPI_TRAP_DELAY_US");
+
 		us = e ? atoi(e) : 0;
+		__atomic_store_n(&cached, us, __ATOMIC_RELAXED);
 	}
 	if (us > 0)
 		usleep((useconds_t)us);
