@@ -5,10 +5,17 @@
  * those emulators use the kernel shim).  Ops are copied into a hypercall
  * buffer, which libxencall keeps locked, because Xen does not fault guest
  * pages in.
+ *
+ * The buffer is the handle's, and a handle may be used from several
+ * threads (include/xenpviommu.h): one mutex covers growing it, copying the
+ * ops in, the hypercall and copying them back, so two threads never share
+ * or free it under each other.  Uncontended, that is two atomic operations
+ * per hypercall; the kernel's privcmd serialises nothing for us.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +26,7 @@
 
 struct xencall_tdata {
 	xencall_handle *xcall;
+	pthread_mutex_t lock; /* buf, buf_ops and the call that uses buf */
 	void *buf;
 	size_t buf_ops; /* capacity of buf, in ops */
 };
@@ -37,6 +45,7 @@ static int xc_open(struct xpi_handle *h)
 		free(t);
 		return -err;
 	}
+	pthread_mutex_init(&t->lock, NULL);
 	h->tdata = t;
 	return 0;
 }
@@ -49,11 +58,14 @@ static int xc_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
 	int rc;
 
 	*done = 0;
+	pthread_mutex_lock(&t->lock);
 	if (count > t->buf_ops) {
 		void *nbuf = xencall_alloc_buffer(t->xcall, bytes);
 
-		if (!nbuf)
+		if (!nbuf) {
+			pthread_mutex_unlock(&t->lock);
 			return -ENOMEM;
+		}
 		if (t->buf)
 			xencall_free_buffer(t->xcall, t->buf);
 		t->buf = nbuf;
@@ -62,10 +74,14 @@ static int xc_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
 	memcpy(t->buf, ops, bytes);
 	rc = xencall2(t->xcall, h->hypercall, (uint64_t)(uintptr_t)t->buf,
 		      count);
-	if (rc < 0)
-		return -errno;
+	if (rc < 0) {
+		rc = -errno;
+		pthread_mutex_unlock(&t->lock);
+		return rc;
+	}
 	/* Xen writes statuses (and lookup results) back into the buffer. */
 	memcpy(ops, t->buf, bytes);
+	pthread_mutex_unlock(&t->lock);
 	return rc > 0 ? -EPROTO : 0;
 }
 
@@ -78,6 +94,7 @@ static void xc_close(struct xpi_handle *h)
 	if (t->buf)
 		xencall_free_buffer(t->xcall, t->buf);
 	xencall_close(t->xcall);
+	pthread_mutex_destroy(&t->lock);
 	free(t);
 	h->tdata = NULL;
 }

@@ -10,6 +10,18 @@
  * XPI_TRAP_VERSION: the ABI version INFO reports.  XPI_TRAP_EINTR=1: the
  * OP ioctl stops half way with EINTR once per call of more than one op.
  * XPI_TRAP_ENOSYS=1: the hypervisor has no do_iommu_op.
+ * XPI_TRAP_DELAY_US=N: each hypercall (shim OP or privcmd) waits N us
+ * before the hypervisor reads the ops, as a preempted or slow hypercall
+ * does: the window in which another thread of the caller may write to
+ * the same memory (tests/test-threads.c).
+ *
+ * For the listener's attach_xen() path it also stands in for the parts of
+ * libxendevicemodel, libxenforeignmemory and libxenevtchn the listener
+ * calls (interposed by name, as the preload comes before those libraries):
+ * the ioreq server "resource" is the simulator's server pages (one block,
+ * buffered page first), the event channel descriptor the simulator's
+ * eventfd, and a notify on a vCPU's port xpi_sim_ioreq_notify().  One
+ * attached server at a time.
  */
 /* Both open() and open64() are defined here: no redirection of open. */
 #undef _FILE_OFFSET_BITS
@@ -30,6 +42,10 @@
 #if HAVE_XEN
 #include <xen/xen.h>
 #include <xen/sys/privcmd.h>
+#include <xendevicemodel.h>
+#include <xenevtchn.h>
+#include <xenforeignmemory.h>
+#include <xen/memory.h>
 #endif
 
 #define TRAP_WINDOW_BASE (UINT64_C(1) << 33)
@@ -154,6 +170,23 @@ int close(int fd)
 	return real(fd);
 }
 
+/* XPI_TRAP_DELAY_US, read on the first call (the threads test sets it
+ * before it starts a thread); hypercalls come from several threads. */
+static void hypercall_delay(void)
+{
+	static int cached = -1;
+	int us = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+
+	if (us < 0) {
+		const char *e = getenv("XPI_TRAP_DELAY_US");
+
+		us = e ? atoi(e) : 0;
+		__atomic_store_n(&cached, us, __ATOMIC_RELAXED);
+	}
+	if (us > 0)
+		usleep((useconds_t)us);
+}
+
 static int fail(int err)
 {
 	errno = err;
@@ -200,6 +233,7 @@ static int shim_ioctl(unsigned long req, void *arg)
 			return fail(EFAULT);
 		if (e && *e == '1' && n > 1 && (eintr_toggle ^= 1))
 			n /= 2;
+		hypercall_delay();
 		rc = xpi_sim_iommu_op(xpi_trap_sim(), 0, ops, n);
 		o->done = rc ? 0 : n;
 		if (rc)
@@ -221,6 +255,7 @@ static int privcmd_ioctl(unsigned long req, void *arg)
 		return fail(ENOTTY);
 	if (hc->op != PV_IOMMU_HYPERCALL_DEFAULT)
 		return fail(ENOSYS);
+	hypercall_delay();
 	rc = xpi_sim_iommu_op(xpi_trap_sim(), 0,
 			      (struct pv_iommu_op *)(uintptr_t)hc->arg[0],
 			      (unsigned int)hc->arg[1]);
@@ -245,3 +280,214 @@ int ioctl(int fd, unsigned long req, ...)
 #endif
 	return real(fd, req, arg);
 }
+
+#if HAVE_XEN
+/*
+ * The listener's Xen libraries.  Handles are tokens: the trap's state is
+ * the one server the last xenforeignmemory_map_resource() mapped.
+ */
+static uint16_t res_domid, res_id;
+static int res_mapped;
+static char fake_token;
+
+#define FAKE_HANDLE(type) ((type *)(void *)&fake_token)
+#define TRAP_BUF_PORT 1u
+
+#define DEFAULT_VIS __attribute__((visibility("default")))
+DEFAULT_VIS xendevicemodel_handle *
+xendevicemodel_open(struct xentoollog_logger *logger, unsigned int flags);
+DEFAULT_VIS int xendevicemodel_close(xendevicemodel_handle *d);
+DEFAULT_VIS int xendevicemodel_get_ioreq_server_info(
+	xendevicemodel_handle *d, domid_t domid, ioservid_t id,
+	xen_pfn_t *ioreq_gfn, xen_pfn_t *bufioreq_gfn,
+	evtchn_port_t *bufioreq_port);
+DEFAULT_VIS int xendevicemodel_set_ioreq_server_state(xendevicemodel_handle *d,
+						      domid_t domid,
+						      ioservid_t id,
+						      int enabled);
+DEFAULT_VIS xenforeignmemory_handle *
+xenforeignmemory_open(struct xentoollog_logger *logger, unsigned int flags);
+DEFAULT_VIS int xenforeignmemory_close(xenforeignmemory_handle *f);
+DEFAULT_VIS xenforeignmemory_resource_handle *xenforeignmemory_map_resource(
+	xenforeignmemory_handle *f, domid_t domid, unsigned int type,
+	unsigned int id, unsigned long frame, unsigned long nr_frames,
+	void **paddr, int prot, int flags);
+DEFAULT_VIS int
+xenforeignmemory_unmap_resource(xenforeignmemory_handle *f,
+				xenforeignmemory_resource_handle *r);
+DEFAULT_VIS xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger,
+					     unsigned int flags);
+DEFAULT_VIS int xenevtchn_close(xenevtchn_handle *x);
+DEFAULT_VIS int xenevtchn_fd(xenevtchn_handle *x);
+DEFAULT_VIS int xenevtchn_notify(xenevtchn_handle *x, evtchn_port_t port);
+DEFAULT_VIS xenevtchn_port_or_error_t
+xenevtchn_bind_interdomain(xenevtchn_handle *x, uint32_t domid,
+			   evtchn_port_t remote);
+DEFAULT_VIS int xenevtchn_unbind(xenevtchn_handle *x, evtchn_port_t port);
+DEFAULT_VIS xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *x);
+DEFAULT_VIS int xenevtchn_unmask(xenevtchn_handle *x, evtchn_port_t port);
+
+static int sim_errno(int rc)
+{
+	errno = -rc;
+	return -1;
+}
+
+xendevicemodel_handle *xendevicemodel_open(struct xentoollog_logger *logger,
+					   unsigned int flags)
+{
+	return FAKE_HANDLE(xendevicemodel_handle);
+}
+
+int xendevicemodel_close(xendevicemodel_handle *d)
+{
+	return 0;
+}
+
+int xendevicemodel_get_ioreq_server_info(xendevicemodel_handle *d,
+					 domid_t domid, ioservid_t id,
+					 xen_pfn_t *ioreq_gfn,
+					 xen_pfn_t *bufioreq_gfn,
+					 evtchn_port_t *bufioreq_port)
+{
+	int rc = xpi_sim_ioreq_server_pages(xpi_trap_sim(), domid, id, NULL,
+					    NULL);
+
+	if (rc)
+		return sim_errno(rc);
+	if (bufioreq_port)
+		*bufioreq_port = TRAP_BUF_PORT;
+	return 0;
+}
+
+int xendevicemodel_set_ioreq_server_state(xendevicemodel_handle *d,
+					  domid_t domid, ioservid_t id,
+					  int enabled)
+{
+	int rc = xpi_sim_ioreq_server_pages(xpi_trap_sim(), domid, id, NULL,
+					    NULL);
+
+	return rc ? sim_errno(rc) : 0;
+}
+
+xenforeignmemory_handle *xenforeignmemory_open(struct xentoollog_logger *logger,
+					       unsigned int flags)
+{
+	return FAKE_HANDLE(xenforeignmemory_handle);
+}
+
+int xenforeignmemory_close(xenforeignmemory_handle *f)
+{
+	return 0;
+}
+
+xenforeignmemory_resource_handle *xenforeignmemory_map_resource(
+	xenforeignmemory_handle *f, domid_t domid, unsigned int type,
+	unsigned int id, unsigned long frame, unsigned long nr_frames,
+	void **paddr, int prot, int flags)
+{
+	void *buf, *sync;
+	int rc;
+
+	if (type != XENMEM_resource_ioreq_server || frame != 0 ||
+	    nr_frames < 2 || res_mapped) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rc = xpi_sim_ioreq_server_pages(xpi_trap_sim(), domid, (uint16_t)id,
+					&buf, &sync);
+	if (rc) {
+		sim_errno(rc);
+		return NULL;
+	}
+	/* The listener takes frames 1.. right after frame 0. */
+	if ((char *)sync != (char *)buf + 4096) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	res_domid = domid;
+	res_id = (uint16_t)id;
+	res_mapped = 1;
+	*paddr = buf;
+	return FAKE_HANDLE(xenforeignmemory_resource_handle);
+}
+
+int xenforeignmemory_unmap_resource(xenforeignmemory_handle *f,
+				    xenforeignmemory_resource_handle *r)
+{
+	res_mapped = 0;
+	return 0;
+}
+
+xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger,
+				 unsigned int flags)
+{
+	return FAKE_HANDLE(xenevtchn_handle);
+}
+
+int xenevtchn_close(xenevtchn_handle *x)
+{
+	return 0;
+}
+
+int xenevtchn_fd(xenevtchn_handle *x)
+{
+	int rc;
+
+	if (!res_mapped) {
+		errno = ENOENT;
+		return -1;
+	}
+	rc = xpi_sim_ioreq_server_evtchn_fd(xpi_trap_sim(), res_domid, res_id);
+	return rc < 0 ? sim_errno(rc) : rc;
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *x,
+						     uint32_t domid,
+						     evtchn_port_t remote)
+{
+	if (!res_mapped || domid != res_domid || !remote) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (xenevtchn_port_or_error_t)remote;
+}
+
+int xenevtchn_unbind(xenevtchn_handle *x, evtchn_port_t port)
+{
+	return 0;
+}
+
+/* A vCPU's port: the emulator completed a synchronous ioreq. */
+int xenevtchn_notify(xenevtchn_handle *x, evtchn_port_t port)
+{
+	int rc;
+
+	if (!res_mapped) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (port == TRAP_BUF_PORT)
+		return 0;
+	rc = xpi_sim_ioreq_notify(xpi_trap_sim(), res_domid, res_id);
+	return rc ? sim_errno(rc) : 0;
+}
+
+/* Reading the eventfd clears it, as taking the pending port does. */
+xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *x)
+{
+	uint64_t v;
+	int fd = xenevtchn_fd(x);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -1;
+	return TRAP_BUF_PORT;
+}
+
+int xenevtchn_unmask(xenevtchn_handle *x, evtchn_port_t port)
+{
+	return 0;
+}
+#endif
