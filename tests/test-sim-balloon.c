@@ -176,6 +176,18 @@ static uint64_t iommu_mfn(uint16_t domid, uint64_t bfn)
 	return mfn;
 }
 
+/* Guest domid's scratch frame: Xen's, and not the boot scratch page. */
+static uint64_t scratch_of(uint16_t domid)
+{
+	uint64_t m = sim->dom[domid]->scratch;
+
+	ck_assert_uint_ne(m, SIM_NO_MFN);
+	ck_assert_uint_ne(m, xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(frame(m).xen, 1);
+	ck_assert_uint_eq(frame(m).free, 0);
+	return m;
+}
+
 /* ---- The emulator's side of the pages ---- */
 
 static void *bufpage(uint16_t domid, uint16_t id)
@@ -343,13 +355,15 @@ START_TEST(balloon_swap_mfn_points_bfn_at_scratch_and_frees_frame)
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
 	ck_assert_uint_eq(frame(m).free, 1);
 	ck_assert_uint_eq(frame(m).refs, 0);
-	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), scratch_of(G3));
 	ck_assert_uint_eq(stats().swaps, 1);
 	ck_assert_uint_eq(stats().m2b_entries, 0);
 	ck_assert_uint_eq(stats().balloon_outs, 1);
 	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 1);
-	/* The scratch page takes no reference. */
-	ck_assert_uint_eq(frame(xpi_sim_scratch_mfn(sim)).refs, 1);
+	/* The guest's scratch frame: one for the guest, one per swapped BFN. */
+	ck_assert_uint_eq(frame(scratch_of(G3)).refs, 2);
+	ck_assert_uint_eq(frame(scratch_of(G3)).writable_refs, 0);
+	ck_assert_uint_eq(stats().scratch_frames, 1);
 	/* The server was told, buffered, 4 bytes. */
 	ck_assert_uint_eq(ring_read(page, got, 4), 1);
 	ck_assert_uint_eq(got[0], HW_BFN);
@@ -422,7 +436,8 @@ START_TEST(balloon_swaps_only_when_every_entry_allows_it)
 	ck_assert_uint_eq(stats().iotlb_flushes, got + 1);
 	ck_assert_uint_eq(stats().swaps, 2);
 	ck_assert_uint_eq(frame(m2).free, 1);
-	ck_assert_uint_eq(iommu_mfn(DM, 0x78), xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(iommu_mfn(DM, 0x78), scratch_of(G3));
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), scratch_of(G3));
 	ck_assert_int_eq(unmapf(DM, 0x78, iosdm, 0), 0);
 	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
 }
@@ -480,7 +495,7 @@ START_TEST(balloon_splits_a_larger_swappable_extent)
 			      RW | IOMMUOP_swap_mfn, 2), 0);
 	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 1);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 9), 0);
-	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 1), xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 1), scratch_of(G1));
 	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), m[0]);
 	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 2), m[2]);
 	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 3), m[3]);
