@@ -400,11 +400,8 @@ XPI_EXPORT int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim,
 		return -EINVAL;
 	SIM_LOCK(sim);
 	rc = lookup_server(sim, domid, id, &s);
-	if (!rc) {
-		s->disabled = !enabled;
-		if (enabled)
-			sim_exits(sim, domid);
-	}
+	if (!rc)
+		s->disabled = !enabled; /* what waits goes at the next exits */
 	SIM_UNLOCK(sim);
 	return rc;
 }

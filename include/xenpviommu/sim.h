@@ -293,8 +293,8 @@ int xpi_sim_ioreq_server_destroy(struct xpi_sim *sim, uint16_t domid,
 /**
  * Enable or disable an ioreq server (XEN_DMOP_set_ioreq_server_state).  A
  * server is created enabled.  While disabled, every invalidate for it
- * waits in its queue, in order; enabling it lets the guest's vCPU exits
- * deliver them.
+ * waits in its queue, in order; once it is enabled again the guest's next
+ * vCPU exits deliver them (xpi_sim_vcpu_exit(), xpi_sim_ioreq_notify()).
  * @return 0, -ESRCH, -ENOENT (no such server), -EINVAL (NULL sim).
  */
 int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim, uint16_t domid,
@@ -306,8 +306,8 @@ int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim, uint16_t domid,
  * waiting invalidate is tried (through the ring, else synchronously), so
  * the work is bounded by the number of servers.  Other guests' queues are
  * not looked at.  (The simulator also runs such exits by itself, until
- * nothing more can go, after xpi_sim_ioreq_notify() and when a server is
- * enabled.)
+ * nothing more can go, after xpi_sim_ioreq_notify(): the vCPU that waited
+ * resumes and the guest runs on.)
  * @return the number of invalidates delivered (>= 0), -ESRCH (no such
  * domain), -EINVAL (NULL sim).
  */
