@@ -1228,21 +1228,22 @@ START_TEST(iotlb_unmap_page_releases_after_the_flush)
 END_TEST
 
 /* One call unmapping two mappings of one ballooned frame: one flush. */
-START_TEST(iotlb_one_flush_per_call_then_the_references_go)
+static void two_unmaps_in_one_call(uint64_t gfn)
 {
-	uint64_t m = mfn_of(G3, 9), flushes;
+	uint64_t m = mfn_of(G3, gfn), flushes;
 	struct pv_iommu_op ops[2] = {
 		{ .subop_id = IOMMUOP_unmap_foreign_page },
 		{ .subop_id = IOMMUOP_unmap_foreign_page },
 	};
 
-	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW, 0), 0);
-	ck_assert_int_eq(mapf(0, HW_BFN + 1, 9, G3, ios0, RW, 0), 0);
-	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN + 2 * gfn, gfn, G3, ios0, RW, 0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN + 2 * gfn + 1, gfn, G3, ios0, RW, 0),
+			 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, gfn), 0);
 	ck_assert_uint_eq(frame(m).refs, 2);
-	ops[0].u.unmap_foreign_page.bfn = HW_BFN;
+	ops[0].u.unmap_foreign_page.bfn = HW_BFN + 2 * gfn;
 	ops[0].u.unmap_foreign_page.ioserver = ios0;
-	ops[1].u.unmap_foreign_page.bfn = HW_BFN + 1;
+	ops[1].u.unmap_foreign_page.bfn = HW_BFN + 2 * gfn + 1;
 	ops[1].u.unmap_foreign_page.ioserver = ios0;
 	flushes = stats().iotlb_flushes;
 	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, 2), 0);
@@ -1250,6 +1251,11 @@ START_TEST(iotlb_one_flush_per_call_then_the_references_go)
 	ck_assert_int_eq(ops[1].status, 0);
 	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 1);
 	ck_assert_uint_eq(frame(m).free, 1);
+}
+
+START_TEST(iotlb_one_flush_per_call_then_the_references_go)
+{
+	audit_old_then_new_order(two_unmaps_in_one_call);
 }
 END_TEST
 
