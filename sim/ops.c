@@ -328,6 +328,20 @@ static int op_lookup_foreign(struct xpi_sim *sim, struct sim_domain *c,
 	return 0;
 }
 
+/*
+ * Room for the stale ranges an unmap_foreign_page makes: one for a whole
+ * extent, at most one a page for an extent a balloon swap split.
+ */
+static int reserve_pieces(struct xpi_sim *sim, struct sim_domain *c,
+			  uint64_t bfn, unsigned int order)
+{
+	struct xpi_radix_extent ext;
+	int whole = !xpi_radix_find(&c->iommu, bfn, &ext) && ext.base == bfn &&
+		    ext.order == order;
+
+	return sim_iotlb_reserve(sim, whole ? 1 : (size_t)1 << order);
+}
+
 static int op_unmap_foreign(struct xpi_sim *sim, struct sim_domain *c,
 			    struct pv_iommu_op *op)
 {
@@ -357,15 +371,8 @@ static int op_unmap_foreign(struct xpi_sim *sim, struct sim_domain *c,
 		return 0;
 	}
 	end = bfn + (UINT64_C(1) << order);
-	{
-		/* A whole extent is one stale range; a split one, a page each. */
-		struct xpi_radix_extent ext;
-		int whole = !xpi_radix_find(&c->iommu, bfn, &ext) &&
-			    ext.base == bfn && ext.order == order;
-
-		if (sim_iotlb_reserve(sim, whole ? 1 : (size_t)(end - bfn)))
-			return -ENOMEM;
-	}
+	if (reserve_pieces(sim, c, bfn, order))
+		return -ENOMEM;
 	if (sim_fault(sim))
 		return -EIO;
 	writable = (e->flags & M2B_WRITABLE) != 0;
