@@ -433,17 +433,18 @@ XPI_EXPORT int xpi_sim_ioreq_flush_all(struct xpi_sim *sim, uint16_t domid)
 		rc = -ESRCH;
 		goto out;
 	}
-	/* All or nothing: every server needs a free slot. */
+	/* All or nothing: every enabled server needs a free slot. */
 	for (unsigned int i = 0; i < SIM_MAX_IOSERVERS; i++)
-		if (d->ios[i] && free_sync_slot(sim, d->ios[i]) < 0) {
+		if (d->ios[i] && !d->ios[i]->disabled &&
+		    free_sync_slot(sim, d->ios[i]) < 0) {
 			rc = -EBUSY;
 			goto out;
 		}
 	for (unsigned int i = 0; i < SIM_MAX_IOSERVERS; i++) {
 		struct sim_ioserver *s = d->ios[i];
 
-		if (!s)
-			continue;
+		if (!s || s->disabled)
+			continue; /* as ioreq_broadcast(): enabled servers only */
 		/* Xen's own flush-all: size 4, data all ones. */
 		sync_send(s, (unsigned int)free_sync_slot(sim, s), ~UINT64_C(0),
 			  4, SYNC_FLUSH_ALL);

@@ -1386,9 +1386,11 @@ START_TEST(queue_waits_while_disabled_and_exits_are_bounded)
 		ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, i), 0);
 	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, i), 0);
-	/* Disabled: everything waits, nothing reaches a ring. */
+	/* Disabled: everything waits, nothing reaches a ring or a slot. */
+	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, G3), 0);
 	for (k = 0; k < 4; k++) {
 		ck_assert_uint_eq(sstats(G3, ios[k]).waiting, 100);
+		ck_assert_uint_eq(sstats(G3, ios[k]).sync_sent, 0);
 		ck_assert_uint_eq(ring_read(bufpage(G3, ios[k]), got, 1), 0);
 	}
 	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 0);

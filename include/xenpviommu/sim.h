@@ -344,8 +344,9 @@ int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid, uint16_t id);
 
 /**
  * Raise the legacy synchronous flush-all invalidate (data ~0) on every
- * ioreq server of @p domid.
- * @return 0, -ESRCH, -EBUSY (a server has no free synchronous slot).
+ * enabled ioreq server of @p domid.
+ * @return 0, -ESRCH, -EBUSY (an enabled server has no free synchronous
+ * slot).
  */
 int xpi_sim_ioreq_flush_all(struct xpi_sim *sim, uint16_t domid);
 
