@@ -33,7 +33,7 @@ struct audit {
 	void (*report)(void *opaque, const char *violation);
 	void *opaque;
 	long n;
-	uint32_t *refs, *wrefs;
+	uint32_t *refs, *wrefs, *aliases, *records;
 	uint8_t *owned;
 	const struct sim_domain *d;
 	struct fvec iommu, m2b;
@@ -104,10 +104,13 @@ static int audit_extent(void *opaque, const struct xpi_radix_extent *ext)
 
 		if (v & IOV_FOREIGN) {
 			fvec_push(&a->iommu, dom, ext->base + i, m);
-		} else if (!(v & IOV_NOREF)) {
-			a->refs[m]++;
-			if (v & IOV_W)
-				a->wrefs[m]++;
+		} else {
+			a->aliases[m]++;
+			if (!(v & IOV_NOREF)) {
+				a->refs[m]++;
+				if (v & IOV_W)
+					a->wrefs[m]++;
+			}
 		}
 		if ((sim->frames[m].flags & FRAME_FREE) && !(v & IOV_NOREF))
 			violation(a, "dom%u bfn %#llx reaches freed MFN %#llx",
@@ -189,12 +192,17 @@ static void audit_m2b(struct audit *a)
 			violation(a, "M2B entry %u: MFN beyond the host", i);
 			continue;
 		}
+		if (e->order < 64 && !(e->bfn & ((UINT64_C(1) << e->order) - 1)))
+			a->records[e->domid]++;
 		if (e->flags & M2B_SWAPPED) {
-			if (lookup || e->mfn != sim->scratch)
+			/* It holds its guest's scratch frame. */
+			if (lookup || !(sim->frames[e->mfn].flags & FRAME_SCRATCH))
 				violation(a, "M2B record %u: bad swapped record", i);
+			a->refs[e->mfn]++;
 			fvec_push(&a->m2b, e->caller, e->bfn, e->mfn);
 			continue;
 		}
+		a->aliases[e->mfn]++;
 		if (sim->frames[e->mfn].flags & FRAME_FREE)
 			violation(a, "M2B entry %u on freed MFN %#llx", i,
 				  (unsigned long long)e->mfn);
@@ -208,6 +216,13 @@ static void audit_m2b(struct audit *a)
 		} else {
 			fvec_push(&a->m2b, e->caller, e->bfn, e->mfn);
 		}
+	}
+	for (unsigned int t = 0; t < XPI_DOMID_FIRST_RESERVED; t++) {
+		if (a->records[t] != sim->target_records[t])
+			violation(a, "dom%u: %u foreign/lookup records, quota counts %u",
+				  t, a->records[t], sim->target_records[t]);
+		/* (Not checked against nr_pages: records may outlive their
+		 * target, and a new domain may reuse its domid.) */
 	}
 	if (records != p->records)
 		violation(a, "%llu M2B records, the pool counts %llu",
@@ -305,10 +320,43 @@ static void audit_frames(struct audit *a)
 			violation(a, "grant handle %u: no IOMMU entry at %#llx",
 				  i, (unsigned long long)h->bfn);
 	}
+	/* A live guest holds its scratch frame. */
+	for (unsigned int i = 0; i < XPI_DOMID_FIRST_RESERVED; i++) {
+		const struct sim_domain *d = sim->dom[i];
+
+		if (!d || d->scratch == SIM_NO_MFN)
+			continue;
+		if (d->scratch >= sim->nframes ||
+		    !(sim->frames[d->scratch].flags & FRAME_SCRATCH))
+			violation(a, "dom%u: scratch MFN %#llx is no scratch frame",
+				  i, (unsigned long long)d->scratch);
+		else
+			a->refs[d->scratch]++;
+	}
+	/* The IOTLB rule: frames freed before the flush that ended them. */
+	for (uint64_t k = 0; k < sim->early_frees; k++) {
+		if (k < 16)
+			violation(a, "MFN %#llx freed while a stale IOTLB entry still reached it (references dropped before the flush)",
+				  (unsigned long long)sim->early_mfn[k]);
+		else
+			a->n++;
+	}
+	sim->early_frees = 0;
+	if (sim->npend)
+		violation(a, "%zu IOTLB ranges left unflushed between calls",
+			  sim->npend);
 	for (uint64_t m = 0; m < sim->nframes; m++) {
 		const struct sim_frame *f = &sim->frames[m];
 		unsigned long long mm = (unsigned long long)m;
 
+		if (f->aliases != a->aliases[m])
+			violation(a, "MFN %#llx: %u mapping records, expected %u",
+				  mm, f->aliases, a->aliases[m]);
+		if (f->aliases > SIM_MAX_ALIASES)
+			violation(a, "MFN %#llx: %u mapping records, over the cap",
+				  mm, f->aliases);
+		if (f->flags & FRAME_STALE)
+			violation(a, "MFN %#llx: stale between calls", mm);
 		if (m <= sim->scratch) {
 			a->refs[m]++;
 			if (!(f->flags & FRAME_XEN))
@@ -330,6 +378,9 @@ static void audit_frames(struct audit *a)
 			violation(a, "MFN %#llx: no reference but not freed",
 				  mm);
 		}
+		if ((f->flags & FRAME_SCRATCH) &&
+		    (!(f->flags & FRAME_XEN) || m <= sim->scratch))
+			violation(a, "MFN %#llx: a scratch frame not Xen's", mm);
 		if ((f->flags & FRAME_XEN) && f->owner != SIM_DOMID_XEN)
 			violation(a, "MFN %#llx: Xen's frame owned by %u", mm,
 				  f->owner);
@@ -395,7 +446,9 @@ XPI_EXPORT long xpi_sim_audit(struct xpi_sim *sim,
 	a.refs = calloc(sim->nframes, sizeof(*a.refs));
 	a.wrefs = calloc(sim->nframes, sizeof(*a.wrefs));
 	a.owned = calloc(sim->nframes, 1);
-	if (!a.refs || !a.wrefs || !a.owned) {
+	a.aliases = calloc(sim->nframes, sizeof(*a.aliases));
+	a.records = calloc(XPI_DOMID_FIRST_RESERVED, sizeof(*a.records));
+	if (!a.refs || !a.wrefs || !a.owned || !a.aliases || !a.records) {
 		n = -ENOMEM;
 		goto out;
 	}
@@ -409,6 +462,8 @@ out:
 	free(a.refs);
 	free(a.wrefs);
 	free(a.owned);
+	free(a.aliases);
+	free(a.records);
 	free(a.iommu.p);
 	free(a.m2b.p);
 	SIM_UNLOCK(sim);

@@ -39,8 +39,8 @@ XPI_EXPORT int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid,
 	struct sim_domain *d;
 	struct sim_frame *f;
 	uint32_t *idx = NULL, n = 0, i, head;
-	uint64_t mfn;
-	int rc, swap, swapped = 0;
+	uint64_t mfn, scratch;
+	int rc, swap;
 
 	if (!sim)
 		return -EINVAL;
@@ -73,32 +73,45 @@ XPI_EXPORT int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid,
 			head = sim->m2b.e[head].next;
 		}
 	}
-	d->p2m[gfn] = SIM_NO_MFN;
-	sim->st.balloon_outs++;
-
 	/* Swap only when every entry allows it (and an IOMMU translates). */
 	swap = sim->cfg.iommu_present && n > 0;
 	for (i = 0; i < n && swap; i++)
 		if ((sim->m2b.e[idx[i]].flags & (M2B_LOOKUP | M2B_SWAP)) !=
 		    M2B_SWAP)
 			swap = 0;
+	/* The guest's scratch frame; without one nothing is swapped. */
+	scratch = swap ? sim_scratch_get(sim, d) : SIM_NO_MFN;
+	if (scratch == SIM_NO_MFN)
+		swap = 0;
+	if (swap && sim_iotlb_reserve(sim, n)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	d->p2m[gfn] = SIM_NO_MFN;
+	sim->st.balloon_outs++;
+
+	/*
+	 * The ownership reference goes first, as in Xen (guest_remove_page()
+	 * before the PV IOMMU hook); the mappings' references keep the frame.
+	 */
+	sim_frame_release(sim, mfn);
+	sim->changed = 0;
 	for (i = 0; i < n && swap; i++) {
 		struct sim_m2b *e = &sim->m2b.e[idx[i]];
 		int w = (e->flags & M2B_WRITABLE) != 0;
 
-		if (sim_swap_to_scratch(sim, sim_dom(sim, e->caller), e->bfn))
+		if (sim_swap_to_scratch(sim, sim_dom(sim, e->caller), e->bfn,
+					scratch))
 			continue; /* out of memory: this one stays live */
-		sim_m2b_detach(sim, idx[i]);
-		sim_frame_put(sim, mfn, w);
+		sim_m2b_detach(sim, idx[i], scratch);
+		sim_frame_get(sim, scratch, 0);
+		sim_alias_add(sim, mfn, 1, -1);
+		/* The frame's reference goes after the flush. */
+		sim_iotlb_stale(sim, mfn, 1, 1, w);
 		sim->st.swaps++;
-		swapped = 1;
 	}
-	if (swapped)
-		sim->st.iotlb_flushes++;
-	sim->changed = 0;
-
-	/* The ownership reference goes; the frame is freed with the last. */
-	sim_frame_release(sim, mfn);
+	/* One flush for the balloon call, then the references go. */
+	sim_flush_if_changed(sim);
 	for (i = 0; i < n; i++) {
 		const struct sim_m2b *e = &sim->m2b.e[idx[i]];
 

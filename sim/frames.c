@@ -89,11 +89,131 @@ void sim_frame_put(struct xpi_sim *sim, uint64_t mfn, int writable)
 	f->refs--;
 	if (writable)
 		f->wrefs--;
-	if (f->refs == 0 && !(f->flags & FRAME_XEN)) {
+	if (f->refs == 0 &&
+	    (!(f->flags & FRAME_XEN) || (f->flags & FRAME_SCRATCH))) {
+		/* The auditor's IOTLB rule: never freed while reachable. */
+		if (f->flags & FRAME_STALE) {
+			if (sim->early_frees < 16)
+				sim->early_mfn[sim->early_frees] = mfn;
+			sim->early_frees++;
+		}
+		if (f->flags & FRAME_SCRATCH)
+			sim->st.scratch_frames--;
 		f->flags = FRAME_FREE;
 		f->owner = XPI_DOMID_INVALID;
 		sim->st.free_frames++;
 	}
+}
+
+/* ---- The IOTLB: what stays reachable until the next flush ---- */
+
+/* Room for n more stale ranges, so that n sim_iotlb_stale() cannot fail. */
+int sim_iotlb_reserve(struct xpi_sim *sim, size_t n)
+{
+	size_t want = sim->npend + n, cap;
+	struct sim_iotlb_pend *p;
+
+	if (want <= sim->pendcap)
+		return 0;
+	cap = sim->pendcap ? sim->pendcap : 64;
+	while (cap < want)
+		cap *= 2;
+	p = realloc(sim->pend, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	sim->pend = p;
+	sim->pendcap = cap;
+	return 0;
+}
+
+/*
+ * The IOMMU entry for frames [mfn, mfn + n) was removed or changed: the
+ * IOTLB may reach them until the next flush.  With put, the entry held a
+ * reference on each, dropped after that flush (contract point 2).
+ */
+void sim_iotlb_stale(struct xpi_sim *sim, uint64_t mfn, uint64_t n, int put,
+		     int writable)
+{
+	struct sim_iotlb_pend *last = sim->npend ? &sim->pend[sim->npend - 1] :
+						    NULL;
+
+	for (uint64_t i = 0; i < n; i++)
+		sim->frames[mfn + i].flags |= FRAME_STALE;
+	if (put && sim->release_before_flush) {
+		for (uint64_t i = 0; i < n; i++)
+			sim_frame_put(sim, mfn + i, writable);
+		put = 0;
+	}
+	sim->changed = 1;
+	if (last && last->mfn + last->n == mfn && last->put == put &&
+	    last->writable == (writable != 0)) {
+		last->n += n;
+		return;
+	}
+	sim->pend[sim->npend++] = (struct sim_iotlb_pend){
+		.mfn = mfn,
+		.n = n,
+		.put = (uint8_t)(put != 0),
+		.writable = (uint8_t)(writable != 0),
+	};
+}
+
+/* The flush: nothing is stale any more, then the references go. */
+void sim_iotlb_flush(struct xpi_sim *sim)
+{
+	size_t i;
+
+	for (i = 0; i < sim->npend; i++)
+		for (uint64_t k = 0; k < sim->pend[i].n; k++)
+			sim->frames[sim->pend[i].mfn + k].flags &=
+				(uint8_t)~FRAME_STALE;
+	for (i = 0; i < sim->npend; i++) {
+		const struct sim_iotlb_pend *p = &sim->pend[i];
+
+		if (p->put)
+			for (uint64_t k = 0; k < p->n; k++)
+				sim_frame_put(sim, p->mfn + k, p->writable);
+	}
+	sim->npend = 0;
+}
+
+/* ---- Aliases: live mapping records per frame ---- */
+
+/* Whether each of frames [mfn, mfn + n) may take one more record. */
+int sim_alias_room(const struct xpi_sim *sim, uint64_t mfn, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (sim->frames[mfn + i].aliases >= SIM_MAX_ALIASES)
+			return 0;
+	return 1;
+}
+
+void sim_alias_add(struct xpi_sim *sim, uint64_t mfn, uint64_t n, int delta)
+{
+	for (uint64_t i = 0; i < n; i++)
+		sim->frames[mfn + i].aliases =
+			(uint8_t)(sim->frames[mfn + i].aliases + delta);
+}
+
+/*
+ * Guest t's scratch frame, made at its first swap: a Xen frame holding one
+ * reference for the guest and one per swapped BFN.  SIM_NO_MFN when no
+ * frame is free (the swap is then not done).
+ */
+uint64_t sim_scratch_get(struct xpi_sim *sim, struct sim_domain *t)
+{
+	uint64_t m;
+
+	if (t->scratch != SIM_NO_MFN)
+		return t->scratch;
+	m = sim_frame_alloc(sim);
+	if (m == SIM_NO_MFN)
+		return SIM_NO_MFN;
+	sim_frame_take(sim, m, SIM_DOMID_XEN);
+	sim->frames[m].flags = FRAME_XEN | FRAME_SCRATCH;
+	sim->st.scratch_frames++;
+	t->scratch = m;
+	return m;
 }
 
 static unsigned int floor_log2(uint64_t x)
@@ -366,11 +486,11 @@ uint32_t sim_m2b_find(const struct xpi_sim *sim, int lookup, uint16_t caller,
 }
 
 /* Take a live entry off its frame: it becomes a swapped record. */
-void sim_m2b_detach(struct xpi_sim *sim, uint32_t idx)
+void sim_m2b_detach(struct xpi_sim *sim, uint32_t idx, uint64_t scratch)
 {
 	list_del(sim, idx);
 	sim->m2b.e[idx].flags |= M2B_SWAPPED;
-	sim->m2b.e[idx].mfn = sim->scratch;
+	sim->m2b.e[idx].mfn = scratch;
 }
 
 void sim_m2b_del(struct xpi_sim *sim, uint32_t idx)
@@ -412,4 +532,14 @@ size_t sim_m2b_bytes(const struct sim_m2b_pool *p)
 {
 	return (size_t)p->cap * sizeof(struct sim_m2b) +
 	       (size_t)p->nslots * sizeof(uint32_t);
+}
+
+int xpi_sim_debug_release_before_flush(struct xpi_sim *sim, int on)
+{
+	if (!sim)
+		return -EINVAL;
+	SIM_LOCK(sim);
+	sim->release_before_flush = on != 0;
+	SIM_UNLOCK(sim);
+	return 0;
 }

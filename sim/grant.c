@@ -93,6 +93,8 @@ static int bfn_map_check(struct xpi_sim *sim, struct sim_domain *c,
 		return SIM_GNTST_bad_dev_addr;
 	if (sim_range_taken(sim, c, bfn, 0))
 		return SIM_GNTST_no_device_space;
+	if (!sim_alias_room(sim, mfn, 1))
+		return SIM_GNTST_no_space; /* the alias cap (-EMLINK) */
 	return SIM_GNTST_okay;
 }
 
@@ -168,6 +170,7 @@ XPI_EXPORT int xpi_sim_grant_map(struct xpi_sim *sim, uint16_t caller,
 		sim->st.iommu_entries++;
 		sim->st.iotlb_flushes++;
 		sim_frame_get(sim, mfn, w);
+		sim_alias_add(sim, mfn, 1, 1);
 	} else if (flags & XPI_GNTMAP_device_map) {
 		*dev_bus_addr = mfn << 12;
 	}
@@ -198,6 +201,8 @@ static int handle_unmap(struct xpi_sim *sim, struct sim_handle *h, int fault)
 			return SIM_GNTST_general_error;
 		if (!xpi_radix_remove(&c->iommu, h->bfn, &ext)) {
 			sim->st.iommu_entries--;
+			sim_alias_add(sim, h->mfn, 1, -1);
+			/* The grant unmap flushes at once: then the refs go. */
 			sim->st.iotlb_flushes++;
 			sim_extent_drop_refs(sim, ext.value, ext.order);
 		}

@@ -160,18 +160,48 @@ static int backlog_push(struct sim_ioserver *s, uint64_t bfn)
 	return 0;
 }
 
-/* Deliver waiting invalidates, in order, until one has to wait. */
-static void drain(struct xpi_sim *sim, struct sim_ioserver *s)
+/*
+ * One exit (or resume) of a vCPU of domain d, as patch 0005's
+ * pv_iommu_send_pending(): it looks at d's own servers only, and at the
+ * first waiting invalidate of each that may take one, so its work is
+ * bounded by the number of servers whatever the queues hold.  The number
+ * delivered.
+ */
+static unsigned int exit_pass(struct xpi_sim *sim, struct sim_domain *d)
 {
-	while (s->qlen && !s->bfn_outstanding) {
+	unsigned int examined = 0, sent = 0;
+
+	for (unsigned int i = 0; i < SIM_MAX_IOSERVERS; i++) {
+		struct sim_ioserver *s = d->ios[i];
+
+		if (!s || s->disabled || !s->qlen || s->bfn_outstanding)
+			continue;
+		examined++;
 		if (!send_now(sim, s, s->q[s->qhead]))
-			break;
+			continue;
+		sent++;
 		s->qhead++;
-		s->qlen--;
+		if (!--s->qlen)
+			s->qhead = 0;
+		s->st.waiting = s->qlen;
 	}
-	if (!s->qlen)
-		s->qhead = 0;
-	s->st.waiting = s->qlen;
+	sim->st.exits++;
+	if (examined > sim->st.max_exit_examined)
+		sim->st.max_exit_examined = examined;
+	return sent;
+}
+
+/*
+ * The guest runs on: its vCPUs exit and resume until nothing more can be
+ * delivered (the simulator has no vCPUs of its own to wait for).
+ */
+void sim_exits(struct xpi_sim *sim, uint16_t domid)
+{
+	struct sim_domain *d = sim_dom(sim, domid);
+
+	if (d)
+		while (exit_pass(sim, d))
+			;
 }
 
 void sim_invalidate(struct xpi_sim *sim, uint16_t domid, uint16_t ioserver,
@@ -181,13 +211,15 @@ void sim_invalidate(struct xpi_sim *sim, uint16_t domid, uint16_t ioserver,
 
 	if (!s)
 		return; /* the server is gone: nobody to tell */
-	if (s->qlen || s->bfn_outstanding || !send_now(sim, s, bfn)) {
+	if (s->disabled || s->qlen || s->bfn_outstanding ||
+	    !send_now(sim, s, bfn)) {
 		/*
-		 * Behind an outstanding synchronous one, or no slot: wait
-		 * (an allocation failure here can only lose the ordering
-		 * guarantee's bookkeeping, so deliver out of line instead).
+		 * Disabled, behind an outstanding synchronous one, or no
+		 * slot: wait (an allocation failure here can only lose the
+		 * ordering guarantee's bookkeeping, so deliver out of line
+		 * instead where the server takes it).
 		 */
-		if (backlog_push(s, bfn))
+		if (backlog_push(s, bfn) && !s->disabled)
 			send_now(sim, s, bfn);
 	}
 }
@@ -281,6 +313,7 @@ XPI_EXPORT int xpi_sim_ioreq_server_destroy(struct xpi_sim *sim,
 		for (unsigned int i = 0; i < SIM_MAX_IOSERVERS; i++)
 			if (d->ios[i] == s)
 				d->ios[i] = NULL;
+		sim->st.invalidates_dropped += s->qlen;
 		sim_ioserver_free(s);
 	}
 	SIM_UNLOCK(sim);
@@ -352,8 +385,40 @@ XPI_EXPORT int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid,
 			s->issued[v] = SYNC_NONE;
 			s->st.sync_completed++;
 		}
-		drain(sim, s);
+		/* The waiting vCPU resumes: what waited may go now. */
+		sim_exits(sim, domid);
 	}
+	SIM_UNLOCK(sim);
+	return rc;
+}
+
+XPI_EXPORT int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim,
+					       uint16_t domid, uint16_t id,
+					       int enabled)
+{
+	struct sim_ioserver *s;
+	int rc;
+
+	if (!sim)
+		return -EINVAL;
+	SIM_LOCK(sim);
+	rc = lookup_server(sim, domid, id, &s);
+	if (!rc)
+		s->disabled = !enabled; /* what waits goes at the next exits */
+	SIM_UNLOCK(sim);
+	return rc;
+}
+
+XPI_EXPORT int xpi_sim_vcpu_exit(struct xpi_sim *sim, uint16_t domid)
+{
+	struct sim_domain *d;
+	int rc;
+
+	if (!sim)
+		return -EINVAL;
+	SIM_LOCK(sim);
+	d = sim_dom(sim, domid);
+	rc = d ? (int)exit_pass(sim, d) : -ESRCH;
 	SIM_UNLOCK(sim);
 	return rc;
 }
@@ -371,17 +436,18 @@ XPI_EXPORT int xpi_sim_ioreq_flush_all(struct xpi_sim *sim, uint16_t domid)
 		rc = -ESRCH;
 		goto out;
 	}
-	/* All or nothing: every server needs a free slot. */
+	/* All or nothing: every enabled server needs a free slot. */
 	for (unsigned int i = 0; i < SIM_MAX_IOSERVERS; i++)
-		if (d->ios[i] && free_sync_slot(sim, d->ios[i]) < 0) {
+		if (d->ios[i] && !d->ios[i]->disabled &&
+		    free_sync_slot(sim, d->ios[i]) < 0) {
 			rc = -EBUSY;
 			goto out;
 		}
 	for (unsigned int i = 0; i < SIM_MAX_IOSERVERS; i++) {
 		struct sim_ioserver *s = d->ios[i];
 
-		if (!s)
-			continue;
+		if (!s || s->disabled)
+			continue; /* as ioreq_broadcast(): enabled servers only */
 		/* Xen's own flush-all: size 4, data all ones. */
 		sync_send(s, (unsigned int)free_sync_slot(sim, s), ~UINT64_C(0),
 			  4, SYNC_FLUSH_ALL);

@@ -132,6 +132,8 @@ static int op_map_page(struct xpi_sim *sim, struct sim_domain *c,
 		return -EACCES;
 	if (sim_range_taken(sim, c, bfn, order))
 		return -EEXIST;
+	if (!sim_alias_room(sim, mfn, UINT64_C(1) << order))
+		return -EMLINK;
 	if (sim_fault(sim))
 		return -EIO;
 	v = mfn | ((op->flags & IOMMU_OP_readable) ? IOV_R : 0) |
@@ -139,6 +141,7 @@ static int op_map_page(struct xpi_sim *sim, struct sim_domain *c,
 	rc = iommu_insert(sim, c, bfn, order, v);
 	if (rc)
 		return rc;
+	sim_alias_add(sim, mfn, UINT64_C(1) << order, 1);
 	if (!noref)
 		for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
 			sim_frame_get(sim, mfn + i, w);
@@ -161,10 +164,15 @@ static int op_unmap_page(struct xpi_sim *sim, struct sim_domain *c,
 		return -ENOENT;
 	if (ext.order != order)
 		return -ENOSPC;
+	if (sim_iotlb_reserve(sim, 1))
+		return -ENOMEM;
 	if (sim_fault(sim))
 		return -EIO;
 	iommu_remove(sim, c, bfn, &ext);
-	sim_extent_drop_refs(sim, ext.value, ext.order);
+	sim_alias_add(sim, ext.value & IOV_MFN_MASK, UINT64_C(1) << order, -1);
+	/* The references go after the flush that ends the entry. */
+	sim_iotlb_stale(sim, ext.value & IOV_MFN_MASK, UINT64_C(1) << order,
+			!(ext.value & IOV_NOREF), (ext.value & IOV_W) != 0);
 	return 0;
 }
 
@@ -237,6 +245,10 @@ static int op_map_foreign(struct xpi_sim *sim, struct sim_domain *c,
 		return -EACCES;
 	if (sim_range_taken(sim, c, bfn, order))
 		return -EEXIST;
+	if (!sim_alias_room(sim, mfn, n))
+		return -EMLINK;
+	if (sim->target_records[domid] >= t->p2m_size)
+		return -EDQUOT;
 	if (sim_fault(sim))
 		return -EIO;
 	if (sim_m2b_reserve(sim, n))
@@ -260,6 +272,8 @@ static int op_map_foreign(struct xpi_sim *sim, struct sim_domain *c,
 		sim_m2b_add(sim, &e);
 		sim_frame_get(sim, mfn + i, w);
 	}
+	sim_alias_add(sim, mfn, n, 1);
+	sim->target_records[domid]++;
 	return 0;
 }
 
@@ -284,7 +298,15 @@ static int op_lookup_foreign(struct xpi_sim *sim, struct sim_domain *c,
 	    !(c->domid == XPI_SIM_HWDOM &&
 	      (sim->cfg.dom0_passthrough || !sim->cfg.dom0_strict)))
 		return -ENOENT;
+	/*
+	 * One entry per (MFN, ioserver, target, caller): while an entry holds
+	 * the frame, the MFN names the target, so the index needs no domid.
+	 */
 	if (sim_m2b_find(sim, 1, c->domid, mfn, ios) == UINT32_MAX) {
+		if (!sim_alias_room(sim, mfn, 1))
+			return -EMLINK;
+		if (sim->target_records[domid] >= t->p2m_size)
+			return -EDQUOT;
 		if (sim_m2b_reserve(sim, 1))
 			return -ENOMEM;
 		e = (struct sim_m2b){
@@ -297,6 +319,8 @@ static int op_lookup_foreign(struct xpi_sim *sim, struct sim_domain *c,
 		};
 		sim_m2b_add(sim, &e);
 		sim_frame_get(sim, mfn, 0);
+		sim_alias_add(sim, mfn, 1, 1);
+		sim->target_records[domid]++;
 	}
 	op->u.lookup_foreign_page.bfn = mfn;
 	op->flags = pv_iommu_flags_set_order(
@@ -304,15 +328,29 @@ static int op_lookup_foreign(struct xpi_sim *sim, struct sim_domain *c,
 	return 0;
 }
 
+/*
+ * Room for the stale ranges an unmap_foreign_page makes: one for a whole
+ * extent, at most one a page for an extent a balloon swap split.
+ */
+static int reserve_pieces(struct xpi_sim *sim, struct sim_domain *c,
+			  uint64_t bfn, unsigned int order)
+{
+	struct xpi_radix_extent ext;
+	int whole = !xpi_radix_find(&c->iommu, bfn, &ext) && ext.base == bfn &&
+		    ext.order == order;
+
+	return sim_iotlb_reserve(sim, whole ? 1 : (size_t)1 << order);
+}
+
 static int op_unmap_foreign(struct xpi_sim *sim, struct sim_domain *c,
 			    struct pv_iommu_op *op)
 {
 	unsigned int order = pv_iommu_flags_order(op->flags);
 	uint64_t bfn = op->u.unmap_foreign_page.bfn, pos, end;
-	uint16_t ios = op->u.unmap_foreign_page.ioserver;
+	uint16_t ios = op->u.unmap_foreign_page.ioserver, target;
 	struct sim_m2b *e;
 	uint32_t idx;
-	int lookup = 0;
+	int lookup = 0, writable;
 
 	idx = sim_m2b_find(sim, 0, c->domid, bfn, ios);
 	if (idx == UINT32_MAX) {
@@ -325,33 +363,50 @@ static int op_unmap_foreign(struct xpi_sim *sim, struct sim_domain *c,
 	if (e->order != order || (bfn & order_mask(order)))
 		return -ENOSPC;
 	if (lookup) {
+		/* No IOMMU entry of its own: BFN = MFN stays in the 1:1 map. */
+		sim_alias_add(sim, e->mfn, 1, -1);
+		sim->target_records[e->domid]--;
 		sim_frame_put(sim, e->mfn, 0);
 		sim_m2b_del(sim, idx);
 		return 0;
 	}
+	end = bfn + (UINT64_C(1) << order);
+	if (reserve_pieces(sim, c, bfn, order))
+		return -ENOMEM;
 	if (sim_fault(sim))
 		return -EIO;
-	/* The extent, or the pieces a balloon swap split it into. */
-	end = bfn + (UINT64_C(1) << order);
+	writable = (e->flags & M2B_WRITABLE) != 0;
+	target = e->domid;
+	/*
+	 * The extent, or the pieces a balloon swap split it into.  Each
+	 * piece's references (its frames', or a swapped page's hold on the
+	 * scratch frame) go after the flush that ends it.
+	 */
 	for (pos = bfn; pos < end;) {
 		struct xpi_radix_extent ext;
+		uint64_t m, n;
 
 		if (xpi_radix_find(&c->iommu, pos, &ext)) {
 			pos++;
 			continue;
 		}
 		iommu_remove(sim, c, ext.base, &ext);
-		pos = ext.base + (UINT64_C(1) << ext.order);
+		m = ext.value & IOV_MFN_MASK;
+		n = UINT64_C(1) << ext.order;
+		if (sim->frames[m].flags & FRAME_SCRATCH) {
+			sim_iotlb_stale(sim, m, 1, 1, 0);
+		} else {
+			sim_alias_add(sim, m, n, -1);
+			sim_iotlb_stale(sim, m, n, 1, writable);
+		}
+		pos = ext.base + n;
 	}
 	for (pos = bfn; pos < end; pos++) {
 		idx = sim_m2b_find(sim, 0, c->domid, pos, ios);
-		if (idx == UINT32_MAX)
-			continue;
-		e = &sim->m2b.e[idx];
-		if (!(e->flags & M2B_SWAPPED))
-			sim_frame_put(sim, e->mfn, e->flags & M2B_WRITABLE);
-		sim_m2b_del(sim, idx);
+		if (idx != UINT32_MAX)
+			sim_m2b_del(sim, idx);
 	}
+	sim->target_records[target]--;
 	return 0;
 }
 
@@ -361,7 +416,7 @@ static int op_unmap_foreign(struct xpi_sim *sim, struct sim_domain *c,
  * keep their frames.
  */
 int sim_swap_to_scratch(struct xpi_sim *sim, struct sim_domain *d,
-			uint64_t bfn)
+			uint64_t bfn, uint64_t scratch)
 {
 	struct xpi_radix_extent ext;
 	uint64_t n, i, attrs;
@@ -389,7 +444,8 @@ int sim_swap_to_scratch(struct xpi_sim *sim, struct sim_domain *d,
 		}
 		sim->st.iommu_entries += n - 1;
 	}
-	xpi_radix_update(&d->iommu, bfn, sim->scratch | attrs);
+	/* The extent's own permissions: read-only stays read-only. */
+	xpi_radix_update(&d->iommu, bfn, scratch | attrs);
 	sim->changed = 1;
 	return 0;
 }

@@ -31,6 +31,8 @@
 #define SIM_MAX_VCPUS 128
 #define SIM_MAX_RMRR 64
 #define SIM_PAGE_SIZE 4096
+/* Live mapping records that may cover one frame (-EMLINK beyond). */
+#define SIM_MAX_ALIASES 64
 
 /* Xen's ioreq values (public/hvm/ioreq.h), spelt out so no header is needed. */
 #define SIM_IOREQ_TYPE_INVALIDATE 8
@@ -48,16 +50,23 @@
 #define SIM_GNTST_bad_dev_addr (-6)
 #define SIM_GNTST_no_device_space (-7)
 #define SIM_GNTST_permission_denied (-8)
+#define SIM_GNTST_no_space (-13)
 
 /* Frame flags. */
 #define FRAME_FREE 0x1u
 #define FRAME_XEN 0x2u
 #define FRAME_PINNED 0x4u
+#define FRAME_STALE 0x8u   /* an unflushed IOTLB entry may still reach it */
+#define FRAME_SCRATCH 0x10u /* a guest's scratch frame (with FRAME_XEN) */
 
 /*
  * One machine frame: 16 bytes, in a flat array indexed by MFN.  refs
  * counts ownership (1), each referencing IOMMU extent page, each live M2B
- * entry and each grant mapping; wrefs the writable type references.
+ * entry and each grant mapping; wrefs the writable type references.  A
+ * guest's scratch frame counts 1 while the guest lives and 1 per swapped
+ * BFN pointing at it.  aliases counts the live mapping records covering
+ * the frame (map_page and grant extent pages, M2B entries; at most
+ * SIM_MAX_ALIASES).
  */
 struct sim_frame {
 	uint32_t refs;
@@ -65,7 +74,17 @@ struct sim_frame {
 	uint32_t m2b;	/* head of the frame's M2B list: index + 1, 0: none */
 	uint16_t owner; /* domid, SIM_DOMID_XEN or XPI_DOMID_INVALID */
 	uint8_t flags;
-	uint8_t pad;
+	uint8_t aliases;
+};
+
+/*
+ * Frames whose IOMMU entry was removed or changed since the last IOTLB
+ * flush (FRAME_STALE until then), and the references to drop after that
+ * flush (put): docs/hypervisor-model.md, "IOTLB flushes".
+ */
+struct sim_iotlb_pend {
+	uint64_t mfn, n;
+	uint8_t put, writable;
 };
 
 /*
@@ -161,6 +180,7 @@ struct sim_ioserver {
 	int evfd;
 	uint32_t port;
 	int bfn_outstanding; /* a SYNC_BFN slot is not yet retired */
+	int disabled;	     /* invalidates wait in q while set */
 	uint64_t *q;	     /* backlog of BFNs waiting, in order */
 	size_t qhead, qlen, qcap;
 	struct xpi_sim_ioreq_stats st;
@@ -190,6 +210,7 @@ struct sim_domain {
 	uint16_t next_ioservid;
 	struct sim_grant *grants;
 	unsigned int ngrants;
+	uint64_t scratch; /* its swap_mfn scratch frame, or SIM_NO_MFN */
 };
 
 /* A grant mapping made by xpi_sim_grant_map(); holds one general ref. */
@@ -215,6 +236,13 @@ struct xpi_sim {
 	unsigned int faults;
 	uint64_t prng;
 	int changed; /* an IOMMU entry changed in the current segment */
+	struct sim_iotlb_pend *pend; /* stale since the last flush */
+	size_t npend, pendcap;
+	int release_before_flush;   /* test hook: 37fded6's order */
+	uint64_t early_frees;	    /* frames freed while stale, unreported */
+	uint64_t early_mfn[16];
+	/* Foreign extents + lookup entries per target domid (quota). */
+	uint32_t target_records[XPI_DOMID_FIRST_RESERVED];
 	struct xpi_sim_stats st;
 };
 
@@ -236,7 +264,7 @@ int sim_m2b_reserve(struct xpi_sim *sim, uint64_t n);
 uint32_t sim_m2b_add(struct xpi_sim *sim, const struct sim_m2b *tmpl);
 uint32_t sim_m2b_find(const struct xpi_sim *sim, int lookup, uint16_t caller,
 		      uint64_t bfn, uint16_t ioserver);
-void sim_m2b_detach(struct xpi_sim *sim, uint32_t idx);
+void sim_m2b_detach(struct xpi_sim *sim, uint32_t idx, uint64_t scratch);
 void sim_m2b_del(struct xpi_sim *sim, uint32_t idx);
 void sim_m2b_free(struct sim_m2b_pool *p);
 size_t sim_m2b_bytes(const struct sim_m2b_pool *p);
@@ -255,11 +283,20 @@ int sim_rmrr_hit(const struct sim_domain *d, uint64_t bfn, unsigned int order);
 int sim_fault(struct xpi_sim *sim);
 void sim_flush_if_changed(struct xpi_sim *sim);
 
+/* frames.c: the IOTLB model and release after the flush. */
+int sim_iotlb_reserve(struct xpi_sim *sim, size_t n);
+void sim_iotlb_stale(struct xpi_sim *sim, uint64_t mfn, uint64_t n, int put,
+		     int writable);
+void sim_iotlb_flush(struct xpi_sim *sim);
+int sim_alias_room(const struct xpi_sim *sim, uint64_t mfn, uint64_t n);
+void sim_alias_add(struct xpi_sim *sim, uint64_t mfn, uint64_t n, int delta);
+uint64_t sim_scratch_get(struct xpi_sim *sim, struct sim_domain *t);
+
 /* ops.c: IOMMU table helpers shared with ballooning and grants. */
 void sim_extent_drop_refs(struct xpi_sim *sim, uint64_t value,
 			  unsigned int order);
 int sim_swap_to_scratch(struct xpi_sim *sim, struct sim_domain *d,
-			uint64_t bfn);
+			uint64_t bfn, uint64_t scratch);
 
 /* ioreq.c */
 void sim_invalidate(struct xpi_sim *sim, uint16_t domid, uint16_t ioserver,
@@ -267,6 +304,7 @@ void sim_invalidate(struct xpi_sim *sim, uint16_t domid, uint16_t ioserver,
 struct sim_ioserver *sim_ioserver(const struct xpi_sim *sim, uint16_t domid,
 				  uint16_t id);
 void sim_ioserver_free(struct sim_ioserver *s);
+void sim_exits(struct xpi_sim *sim, uint16_t domid);
 size_t sim_ioserver_bytes(const struct xpi_sim *sim,
 			  const struct sim_ioserver *s);
 
@@ -278,5 +316,13 @@ void sim_grants_release_caller(struct xpi_sim *sim, uint16_t caller);
  * to a frame's general reference count behind the model's back.
  */
 int xpi_sim_debug_corrupt_refs(struct xpi_sim *sim, uint64_t mfn, int delta);
+
+/*
+ * frames.c: a hook for the tests of the IOTLB rule, never exported: with
+ * @on, references are dropped before the flush that ends their IOMMU
+ * entry, in the order 37fded6's model and Xen series did, so that the
+ * auditor can be seen to catch it.
+ */
+int xpi_sim_debug_release_before_flush(struct xpi_sim *sim, int on);
 
 #endif

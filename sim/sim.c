@@ -51,6 +51,7 @@ static struct sim_domain *domain_alloc(struct xpi_sim *sim, uint16_t domid,
 		return NULL;
 	d->domid = domid;
 	d->dm_target = XPI_DOMID_INVALID;
+	d->scratch = SIM_NO_MFN;
 	d->p2m_size = p2m_size;
 	d->p2m = malloc((p2m_size ? p2m_size : 1) * sizeof(*d->p2m));
 	if (!d->p2m) {
@@ -151,6 +152,7 @@ XPI_EXPORT void xpi_sim_free(struct xpi_sim *sim)
 		if (sim->dom[i])
 			domain_free(sim->dom[i]);
 	sim_m2b_free(&sim->m2b);
+	free(sim->pend);
 	free(sim->handles);
 	free(sim->frames);
 	pthread_mutex_destroy(&sim->lock);
@@ -250,11 +252,13 @@ int sim_fault(struct xpi_sim *sim)
 	return 1;
 }
 
+/* The flush at the end of a segment; what waited for it is released. */
 void sim_flush_if_changed(struct xpi_sim *sim)
 {
 	if (sim->changed)
 		sim->st.iotlb_flushes++;
 	sim->changed = 0;
+	sim_iotlb_flush(sim);
 }
 
 XPI_EXPORT int xpi_sim_domain_create(struct xpi_sim *sim, uint16_t domid,
@@ -306,8 +310,11 @@ static int drop_extent(void *opaque, const struct xpi_radix_extent *ext)
 	struct xpi_sim *sim = opaque;
 
 	/* Foreign extents hold nothing themselves: their M2B entries do. */
-	if (!(ext->value & IOV_FOREIGN))
+	if (!(ext->value & IOV_FOREIGN)) {
+		sim_alias_add(sim, ext->value & IOV_MFN_MASK,
+			      UINT64_C(1) << ext->order, -1);
 		sim_extent_drop_refs(sim, ext->value, ext->order);
+	}
 	sim->st.iommu_entries--;
 	return 0;
 }
@@ -337,10 +344,20 @@ XPI_EXPORT int xpi_sim_domain_destroy(struct xpi_sim *sim, uint16_t domid)
 
 		if (!(e->flags & M2B_USED) || e->caller != domid)
 			continue;
+		/* An extent counts once towards its target's quota. */
+		if (!(e->bfn & ((UINT64_C(1) << e->order) - 1)))
+			sim->target_records[e->domid]--;
 		if (!(e->flags & M2B_SWAPPED))
-			sim_frame_put(sim, e->mfn, e->flags & M2B_WRITABLE);
+			sim_alias_add(sim, e->mfn, 1, -1);
+		/* A swapped record holds the scratch frame instead. */
+		sim_frame_put(sim, e->mfn,
+			      !(e->flags & M2B_SWAPPED) &&
+				      (e->flags & M2B_WRITABLE));
 		sim_m2b_del(sim, i);
 	}
+	/* Its scratch frame lives on while swapped BFNs point at it. */
+	if (d->scratch != SIM_NO_MFN)
+		sim_frame_put(sim, d->scratch, 0);
 	/* Its memory: frames still referenced live on until the last put. */
 	for (uint64_t g = 0; g < d->p2m_size; g++) {
 		uint64_t m = d->p2m[g];

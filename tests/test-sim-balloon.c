@@ -176,6 +176,18 @@ static uint64_t iommu_mfn(uint16_t domid, uint64_t bfn)
 	return mfn;
 }
 
+/* Guest domid's scratch frame: Xen's, and not the boot scratch page. */
+static uint64_t scratch_of(uint16_t domid)
+{
+	uint64_t m = sim->dom[domid]->scratch;
+
+	ck_assert_uint_ne(m, SIM_NO_MFN);
+	ck_assert_uint_ne(m, xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(frame(m).xen, 1);
+	ck_assert_uint_eq(frame(m).free, 0);
+	return m;
+}
+
 /* ---- The emulator's side of the pages ---- */
 
 static void *bufpage(uint16_t domid, uint16_t id)
@@ -343,13 +355,15 @@ START_TEST(balloon_swap_mfn_points_bfn_at_scratch_and_frees_frame)
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
 	ck_assert_uint_eq(frame(m).free, 1);
 	ck_assert_uint_eq(frame(m).refs, 0);
-	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), scratch_of(G3));
 	ck_assert_uint_eq(stats().swaps, 1);
 	ck_assert_uint_eq(stats().m2b_entries, 0);
 	ck_assert_uint_eq(stats().balloon_outs, 1);
 	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 1);
-	/* The scratch page takes no reference. */
-	ck_assert_uint_eq(frame(xpi_sim_scratch_mfn(sim)).refs, 1);
+	/* The guest's scratch frame: one for the guest, one per swapped BFN. */
+	ck_assert_uint_eq(frame(scratch_of(G3)).refs, 2);
+	ck_assert_uint_eq(frame(scratch_of(G3)).writable_refs, 0);
+	ck_assert_uint_eq(stats().scratch_frames, 1);
 	/* The server was told, buffered, 4 bytes. */
 	ck_assert_uint_eq(ring_read(page, got, 4), 1);
 	ck_assert_uint_eq(got[0], HW_BFN);
@@ -422,7 +436,8 @@ START_TEST(balloon_swaps_only_when_every_entry_allows_it)
 	ck_assert_uint_eq(stats().iotlb_flushes, got + 1);
 	ck_assert_uint_eq(stats().swaps, 2);
 	ck_assert_uint_eq(frame(m2).free, 1);
-	ck_assert_uint_eq(iommu_mfn(DM, 0x78), xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(iommu_mfn(DM, 0x78), scratch_of(G3));
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), scratch_of(G3));
 	ck_assert_int_eq(unmapf(DM, 0x78, iosdm, 0), 0);
 	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
 }
@@ -480,7 +495,7 @@ START_TEST(balloon_splits_a_larger_swappable_extent)
 			      RW | IOMMUOP_swap_mfn, 2), 0);
 	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 1);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 9), 0);
-	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 1), xpi_sim_scratch_mfn(sim));
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 1), scratch_of(G1));
 	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), m[0]);
 	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 2), m[2]);
 	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 3), m[3]);
@@ -1130,6 +1145,344 @@ START_TEST(auditor_detects_m2b_and_iommu_disagreeing)
 }
 END_TEST
 
+/* ---- The IOTLB rule: references go only after the flush (H-1) ---- */
+
+/*
+ * Run @scenario twice: with 37fded6's order (references dropped before the
+ * flush) the auditor must report a frame freed while a stale IOTLB entry
+ * reached it; with the model's order it must be clean.
+ */
+static void audit_old_then_new_order(void (*scenario)(uint64_t gfn))
+{
+	struct reports r = { 0 };
+
+	ck_assert_int_eq(xpi_sim_debug_release_before_flush(sim, 1), 0);
+	scenario(9);
+	ck_assert_int_ge(xpi_sim_audit(sim, collect, &r), 1);
+	ck_assert_ptr_nonnull(strstr(r.first, "stale IOTLB"));
+	/* Each event is reported once. */
+	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
+	ck_assert_int_eq(xpi_sim_debug_release_before_flush(sim, 0), 0);
+	scenario(10);
+	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
+	ck_assert_int_eq(xpi_sim_debug_release_before_flush(NULL, 1), -EINVAL);
+}
+
+/* balloon_without_swap_keeps_references_until_unmap, then the unmap. */
+static void balloon_then_unmap_foreign(uint64_t gfn)
+{
+	uint64_t m = mfn_of(G3, gfn), flushes;
+
+	ck_assert_int_eq(mapf(0, HW_BFN + gfn, gfn, G3, ios0, RW, 0), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, gfn), 0);
+	ck_assert_uint_eq(frame(m).refs, 1);
+	flushes = stats().iotlb_flushes;
+	ck_assert_int_eq(unmapf(0, HW_BFN + gfn, ios0, 0), 0);
+	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 1);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+
+START_TEST(iotlb_unmap_foreign_releases_after_the_flush)
+{
+	audit_old_then_new_order(balloon_then_unmap_foreign);
+}
+END_TEST
+
+/* Every entry allows swap_mfn: the balloon swaps, flushes, then puts. */
+static void balloon_swapped(uint64_t gfn)
+{
+	uint64_t m = mfn_of(G3, gfn);
+
+	ck_assert_int_eq(mapf(0, HW_BFN + gfn, gfn, G3, ios0,
+			      RW | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(mapf(DM, 0x100 + gfn, gfn, G3, iosdm,
+			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, gfn), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+	ck_assert_int_eq(unmapf(0, HW_BFN + gfn, ios0, 0), 0);
+	ck_assert_int_eq(unmapf(DM, 0x100 + gfn, iosdm, 0), 0);
+}
+
+START_TEST(iotlb_balloon_swap_releases_after_the_flush)
+{
+	audit_old_then_new_order(balloon_swapped);
+}
+END_TEST
+
+/* A guest's own map_page of a page it then gives back. */
+static void self_balloon_then_unmap_page(uint64_t gfn)
+{
+	uint64_t m = mfn_of(G1, gfn);
+
+	ck_assert_int_eq(mapp(G1, 0x5000 + gfn, gfn, RW), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, gfn), 0);
+	ck_assert_uint_eq(frame(m).free, 0);
+	ck_assert_int_eq(unmapp(G1, 0x5000 + gfn), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+
+START_TEST(iotlb_unmap_page_releases_after_the_flush)
+{
+	audit_old_then_new_order(self_balloon_then_unmap_page);
+}
+END_TEST
+
+/* One call unmapping two mappings of one ballooned frame: one flush. */
+static void two_unmaps_in_one_call(uint64_t gfn)
+{
+	uint64_t m = mfn_of(G3, gfn), flushes;
+	struct pv_iommu_op ops[2] = {
+		{ .subop_id = IOMMUOP_unmap_foreign_page },
+		{ .subop_id = IOMMUOP_unmap_foreign_page },
+	};
+
+	ck_assert_int_eq(mapf(0, HW_BFN + 2 * gfn, gfn, G3, ios0, RW, 0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN + 2 * gfn + 1, gfn, G3, ios0, RW, 0),
+			 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, gfn), 0);
+	ck_assert_uint_eq(frame(m).refs, 2);
+	ops[0].u.unmap_foreign_page.bfn = HW_BFN + 2 * gfn;
+	ops[0].u.unmap_foreign_page.ioserver = ios0;
+	ops[1].u.unmap_foreign_page.bfn = HW_BFN + 2 * gfn + 1;
+	ops[1].u.unmap_foreign_page.ioserver = ios0;
+	flushes = stats().iotlb_flushes;
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, 2), 0);
+	ck_assert_int_eq(ops[0].status, 0);
+	ck_assert_int_eq(ops[1].status, 0);
+	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 1);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+
+START_TEST(iotlb_one_flush_per_call_then_the_references_go)
+{
+	audit_old_then_new_order(two_unmaps_in_one_call);
+}
+END_TEST
+
+/* ---- Scratch frames: one per guest (M-5) ---- */
+
+START_TEST(scratch_frames_are_per_guest)
+{
+	uint64_t s3, s1, got;
+	unsigned int fl = 0;
+
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn,
+			      0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN + 1, 10, G3, ios0,
+			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN + 2, 9, G1, ios1,
+			      RW | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_uint_eq(stats().scratch_frames, 0); /* made at first use */
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 10), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 9), 0);
+	s3 = scratch_of(G3);
+	s1 = scratch_of(G1);
+	/* What a device writes through G3's BFN, G1's BFN never reads. */
+	ck_assert_uint_ne(s3, s1);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), s3);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 1), s3);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 2), s1);
+	ck_assert_uint_eq(stats().scratch_frames, 2);
+	/* A read-only mapping's BFN maps the scratch read-only. */
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 0, HW_BFN + 1, &got, &fl),
+			 0);
+	ck_assert_uint_eq(fl & (IOMMU_OP_readable | IOMMU_OP_writeable),
+			  IOMMU_OP_readable);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 0, HW_BFN, &got, &fl), 0);
+	ck_assert_uint_eq(fl & (IOMMU_OP_readable | IOMMU_OP_writeable),
+			  IOMMU_OP_readable | IOMMU_OP_writeable);
+	/* The guest plus its two swapped BFNs hold G3's scratch. */
+	ck_assert_uint_eq(frame(s3).refs, 3);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_int_eq(unmapf(0, HW_BFN + 1, ios0, 0), 0);
+	ck_assert_int_eq(unmapf(0, HW_BFN + 2, ios1, 0), 0);
+	ck_assert_uint_eq(frame(s3).refs, 1);
+}
+END_TEST
+
+START_TEST(scratch_frame_lives_until_its_last_swapped_bfn_goes)
+{
+	uint64_t s3, free0;
+
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn,
+			      0), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	s3 = scratch_of(G3);
+	/* The guest goes; dom0's BFN still points at its scratch frame. */
+	ck_assert_int_eq(xpi_sim_domain_destroy(sim, DM), 0);
+	ck_assert_int_eq(xpi_sim_domain_destroy(sim, G3), 0);
+	xt_audit_clean(sim);
+	ck_assert_uint_eq(frame(s3).free, 0);
+	ck_assert_uint_eq(frame(s3).refs, 1);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), s3);
+	free0 = stats().free_frames;
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_uint_eq(frame(s3).free, 1);
+	ck_assert_uint_eq(stats().free_frames, free0 + 1);
+	ck_assert_uint_eq(stats().scratch_frames, 0);
+}
+END_TEST
+
+START_TEST(scratch_that_cannot_be_made_means_no_swap)
+{
+	struct xpi_sim_config cfg;
+	struct xpi_sim_domain_config dc = {
+		.backing = XPI_SIM_BACKING_SCATTERED,
+		.dm_target = XPI_DOMID_INVALID,
+	};
+	uint64_t m;
+
+	/* A small host, and a guest that takes every frame left. */
+	xpi_sim_config_init(&cfg);
+	cfg.host_frames = UINT64_C(1) << 17;
+	remake(&cfg);
+	dc.nr_pages = stats().free_frames;
+	ck_assert_int_eq(xpi_sim_domain_create(sim, 9, &dc), 0);
+	ck_assert_uint_eq(stats().free_frames, 0);
+	m = mfn_of(G3, 9);
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn,
+			      0), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	/* Not swapped, and never a silent drop: the mapping keeps it. */
+	ck_assert_uint_eq(stats().swaps, 0);
+	ck_assert_uint_eq(stats().scratch_frames, 0);
+	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), m);
+	ck_assert_uint_eq(frame(m).refs, 1);
+	ck_assert_uint_eq(frame(m).m2b_entries, 1);
+	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+END_TEST
+
+/* ---- The fallback queue: per server, bounded work per exit (H-2) ---- */
+
+START_TEST(queue_waits_while_disabled_and_exits_are_bounded)
+{
+	uint16_t ios[4] = { 0 };
+	uint64_t got[128];
+	unsigned int i, k;
+
+	/* Four servers of G3, each with 100 mappings; G1's has 10. */
+	ios[0] = ios0;
+	ios[1] = iosdm;
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &ios[2]), 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &ios[3]), 0);
+	for (k = 0; k < 4; k++)
+		ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3,
+								  ios[k], 0),
+				 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G1, ios1, 0),
+			 0);
+	for (i = 0; i < 100; i++)
+		for (k = 0; k < 4; k++)
+			ck_assert_int_eq(mapf(0, HW_BFN + k * 0x1000 + i, i,
+					      G3, ios[k], RW, 0),
+					 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(mapf(0, HW_BFN + 0x8000 + i, i, G1, ios1, RW,
+				      0), 0);
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, i), 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, i), 0);
+	/* Disabled: everything waits, nothing reaches a ring or a slot. */
+	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, G3), 0);
+	for (k = 0; k < 4; k++) {
+		ck_assert_uint_eq(sstats(G3, ios[k]).waiting, 100);
+		ck_assert_uint_eq(sstats(G3, ios[k]).sync_sent, 0);
+		ck_assert_uint_eq(ring_read(bufpage(G3, ios[k]), got, 1), 0);
+	}
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 0);
+	ck_assert_uint_eq(stats().max_exit_examined, 0);
+	/* Enabled: each exit looks at one entry per server, no more. */
+	for (k = 0; k < 4; k++)
+		ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3,
+								  ios[k], 1),
+				 0);
+	ck_assert_uint_eq(sstats(G3, ios0).waiting, 100);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 4);
+	ck_assert_uint_eq(stats().max_exit_examined, 4);
+	for (k = 0; k < 4; k++)
+		ck_assert_uint_eq(sstats(G3, ios[k]).waiting, 99);
+	for (i = 1; i < 100; i++)
+		ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 4);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 0);
+	ck_assert_uint_eq(stats().max_exit_examined, 4);
+	/* In order, each server its own BFNs. */
+	for (k = 0; k < 4; k++) {
+		ck_assert_uint_eq(ring_read(bufpage(G3, ios[k]), got, 128),
+				  100);
+		for (i = 0; i < 100; i++)
+			ck_assert_uint_eq(got[i], HW_BFN + k * 0x1000 + i);
+	}
+	/* G3's exits never looked at G1's queue. */
+	ck_assert_uint_eq(sstats(G1, ios1).waiting, 10);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G1), 0);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, 77), -ESRCH);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(NULL, G1), -EINVAL);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G1, 99, 1),
+			 -ENOENT);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, 77, 0, 1),
+			 -ESRCH);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(NULL, G1, 0, 1),
+			 -EINVAL);
+	for (i = 0; i < 100; i++)
+		for (k = 0; k < 4; k++)
+			ck_assert_int_eq(unmapf(0, HW_BFN + k * 0x1000 + i,
+						ios[k], 0),
+					 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(unmapf(0, HW_BFN + 0x8000 + i, ios1, 0), 0);
+}
+END_TEST
+
+START_TEST(queue_is_bounded_by_the_frames_records)
+{
+	uint64_t m = mfn_of(G3, 9);
+	unsigned int i;
+
+	/* 64 mappings of one frame for a disabled server, and no 65th. */
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 0),
+			 0);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(mapf(0, HW_BFN + i, 9, G3, ios0, RW, 0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN + 64, 9, G3, ios0, RW, 0), -EMLINK);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
+	ck_assert_uint_eq(sstats(G3, ios0).waiting, 64);
+	/* The frame stays with its 64 references, whatever waits. */
+	ck_assert_uint_eq(frame(m).refs, 64);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(unmapf(0, HW_BFN + i, ios0, 0), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+}
+END_TEST
+
+START_TEST(queue_of_a_destroyed_server_is_dropped)
+{
+	uint64_t m[10];
+	unsigned int i;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, iosdm, 0),
+			 0);
+	for (i = 0; i < 10; i++) {
+		m[i] = mfn_of(G3, i);
+		ck_assert_int_eq(mapf(DM, 0x100 + i, i, G3, iosdm, RW, 0), 0);
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, i), 0);
+	}
+	ck_assert_uint_eq(sstats(G3, iosdm).waiting, 10);
+	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(sim, G3, iosdm), 0);
+	ck_assert_uint_eq(stats().invalidates_dropped, 10);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 0);
+	/* The mappings keep their frames until their caller unmaps them. */
+	for (i = 0; i < 10; i++) {
+		ck_assert_uint_eq(frame(m[i]).refs, 1);
+		ck_assert_int_eq(unmapf(DM, 0x100 + i, iosdm, 0), 0);
+		ck_assert_uint_eq(frame(m[i]).free, 1);
+	}
+}
+END_TEST
+
 /* ---- Scale ---- */
 
 static double now(void)
@@ -1234,6 +1587,19 @@ static Suite *balloon_suite(void)
 	tcase_add_test(tc, auditor_detects_a_wrong_reference_count);
 	tcase_add_test(tc, auditor_detects_m2b_and_iommu_disagreeing);
 	tcase_add_test(tc, balloon_storm_then_unmaps_releases_everything);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("hostile callers");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, iotlb_unmap_foreign_releases_after_the_flush);
+	tcase_add_test(tc, iotlb_balloon_swap_releases_after_the_flush);
+	tcase_add_test(tc, iotlb_unmap_page_releases_after_the_flush);
+	tcase_add_test(tc, iotlb_one_flush_per_call_then_the_references_go);
+	tcase_add_test(tc, scratch_frames_are_per_guest);
+	tcase_add_test(tc, scratch_frame_lives_until_its_last_swapped_bfn_goes);
+	tcase_add_test(tc, scratch_that_cannot_be_made_means_no_swap);
+	tcase_add_test(tc, queue_waits_while_disabled_and_exits_are_bounded);
+	tcase_add_test(tc, queue_is_bounded_by_the_frames_records);
+	tcase_add_test(tc, queue_of_a_destroyed_server_is_dropped);
 	suite_add_tcase(s, tc);
 	return s;
 }

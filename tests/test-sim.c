@@ -1502,6 +1502,209 @@ START_TEST(million_mappings)
 }
 END_TEST
 
+/* ---- Hostile callers: ownership, the alias cap, the per-guest quota ---- */
+
+START_TEST(another_caller_cannot_unmap_any_kind_of_mapping)
+{
+	uint64_t m9 = mfn_of(G3, 9), m10 = mfn_of(G3, 10), bfn = 0, got;
+	struct pv_iommu_op lk = lookup_op(10, G3, ios0);
+	uint64_t gb = HW_BFN << 12;
+	uint32_t handle;
+	int ref;
+
+	/* dom0's foreign map and lookup, G1's map_page, DM's grant map. */
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0, RW, 0)), 0);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	bfn = lk.u.lookup_foreign_page.bfn;
+	ck_assert_uint_eq(bfn, m10);
+	ck_assert_int_eq(one(G1, map_op(0x10, 0x10, RW, 0)), 0);
+	ref = xpi_sim_grant_create(sim, G3, 11, DM, 0);
+	ck_assert_int_ge(ref, 0);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+					   XPI_GNTMAP_device_map |
+						   XPI_GNTMAP_request_bfn_map,
+					   &gb, &handle),
+			 0);
+	/* Each other domain tries each unmap, with the owner's arguments. */
+	for (uint16_t who = 0; who <= DM; who++) {
+		if (who != 0) {
+			ck_assert_int_eq(one(who, unmapf_op(HW_BFN, ios0, 0)),
+					 -ENOENT);
+			ck_assert_int_eq(one(who, unmapf_op(bfn, ios0, 0)),
+					 -ENOENT);
+		}
+		if (who != G1)
+			ck_assert_int_eq(one(who, unmap_op(0x10, 0)),
+					 -ENOENT);
+		if (who != DM) {
+			ck_assert_int_eq(one(who, unmap_op(HW_BFN, 0)),
+					 -ENOENT);
+			ck_assert_int_eq(xpi_sim_grant_unmap(sim, who, handle),
+					 -4 /* GNTST_bad_handle */);
+		}
+	}
+	/* Nothing changed: every mapping and reference is as it was. */
+	ck_assert_uint_eq(frame(m9).refs, 2);
+	ck_assert_uint_eq(frame(m10).refs, 2);
+	ck_assert_uint_eq(frame(mfn_of(G3, 11)).refs, 3);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 0, HW_BFN, &got, NULL), 0);
+	ck_assert_uint_eq(got, m9);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, DM, HW_BFN, &got, NULL), 0);
+	ck_assert_uint_eq(got, mfn_of(G3, 11));
+	/* The owners' own unmaps work. */
+	ck_assert_int_eq(one(0, unmapf_op(HW_BFN, ios0, 0)), 0);
+	ck_assert_int_eq(one(0, unmapf_op(bfn, ios0, 0)), 0);
+	ck_assert_int_eq(one(G1, unmap_op(0x10, 0)), 0);
+	ck_assert_int_eq(xpi_sim_grant_unmap(sim, DM, handle), 0);
+	ck_assert_uint_eq(frame(m9).refs, 1);
+	ck_assert_uint_eq(frame(m10).refs, 1);
+}
+END_TEST
+
+START_TEST(lookup_entries_are_per_caller_and_ioserver)
+{
+	struct xpi_sim_config cfg;
+	struct pv_iommu_op lk;
+	uint64_t m;
+
+	/* No IOMMU: every caller's lookup gets BFN = MFN. */
+	xpi_sim_config_init(&cfg);
+	cfg.iommu_present = 0;
+	remake(&cfg);
+	m = mfn_of(G3, 9);
+	lk = lookup_op(9, G3, ios0);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	ck_assert_int_eq(run1(0, &lk), 0); /* identical: no new entry */
+	lk = lookup_op(9, G3, iosdm);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	ck_assert_int_eq(run1(DM, &lk), 0);
+	ck_assert_uint_eq(frame(m).refs, 4);
+	ck_assert_uint_eq(frame(m).m2b_entries, 3);
+	/* DM ends its own; dom0's stay; DM cannot end dom0's. */
+	ck_assert_int_eq(one(DM, unmapf_op(m, iosdm, 0)), 0);
+	ck_assert_int_eq(one(DM, unmapf_op(m, iosdm, 0)), -ENOENT);
+	ck_assert_int_eq(one(DM, unmapf_op(m, ios0, 0)), -ENOENT);
+	ck_assert_uint_eq(frame(m).refs, 3);
+	ck_assert_int_eq(one(0, unmapf_op(m, ios0, 0)), 0);
+	ck_assert_int_eq(one(0, unmapf_op(m, ios0, 0)), -ENOENT);
+	ck_assert_int_eq(one(0, unmapf_op(m, iosdm, 0)), 0);
+	ck_assert_uint_eq(frame(m).refs, 1);
+}
+END_TEST
+
+/* Count the records covering G3's gfn 9 one kind after another. */
+START_TEST(alias_cap_65th_mapping_of_a_frame_is_emlink)
+{
+	uint64_t m = mfn_of(G3, 9), gb = (HW_BFN + 0x1000) << 12;
+	struct pv_iommu_op lk;
+	struct xpi_sim_frame_info before;
+	uint64_t extents0, extentsdm;
+	uint16_t ios2;
+	uint32_t handle;
+	unsigned int i;
+	int ref;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &ios2), 0);
+	/* 2 lookups (dom0 with ios0 and iosdm; a repeat is no new record). */
+	lk = lookup_op(9, G3, ios0);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	lk = lookup_op(9, G3, iosdm);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	/* 1 map_page by dom0 (relaxed: GFN = MFN), 1 grant map by DM. */
+	ck_assert_int_eq(one(0, map_op(HW_BFN + 0x2000, m, RW, 0)), 0);
+	ref = xpi_sim_grant_create(sim, G3, 9, DM, 0);
+	ck_assert_int_ge(ref, 0);
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+					   XPI_GNTMAP_device_map |
+						   XPI_GNTMAP_request_bfn_map,
+					   &gb, &handle),
+			 0);
+	/* 30 foreign maps by DM, 30 by dom0: 64 records. */
+	for (i = 0; i < 30; i++) {
+		ck_assert_int_eq(one(DM, mapf_op(0x100 + i, 9, G3, iosdm, RW, 0)),
+				 0);
+		ck_assert_int_eq(one(0, mapf_op(HW_BFN + i, 9, G3, ios0,
+						IOMMU_OP_readable, 0)),
+				 0);
+	}
+	before = frame(m);
+	ck_assert_uint_eq(before.m2b_entries, 62);
+	extents0 = xpi_sim_iommu_extents(sim, 0);
+	extentsdm = xpi_sim_iommu_extents(sim, DM);
+	/* The 65th, of every kind and every caller, is refused. */
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 40, 9, G3, ios0, RW, 0)),
+			 -EMLINK);
+	ck_assert_int_eq(one(DM, mapf_op(0x140, 9, G3, iosdm, RW, 0)),
+			 -EMLINK);
+	ck_assert_int_eq(one(0, map_op(HW_BFN + 0x2001, m, RW, 0)), -EMLINK);
+	lk = lookup_op(9, G3, ios2);
+	ck_assert_int_eq(run1(0, &lk), -EMLINK);
+	gb = (HW_BFN + 0x1001) << 12;
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
+					   XPI_GNTMAP_device_map |
+						   XPI_GNTMAP_request_bfn_map,
+					   &gb, &handle),
+			 -13 /* GNTST_no_space */);
+	/* An identical lookup is no new record: still fine. */
+	lk = lookup_op(9, G3, ios0);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	/* Nothing changed by the refusals. */
+	ck_assert_uint_eq(frame(m).refs, before.refs);
+	ck_assert_uint_eq(frame(m).writable_refs, before.writable_refs);
+	ck_assert_uint_eq(frame(m).m2b_entries, 62);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), extents0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, DM), extentsdm);
+	/* One record less, one more may come. */
+	ck_assert_int_eq(one(DM, unmapf_op(0x100, iosdm, 0)), 0);
+	ck_assert_int_eq(one(0, map_op(HW_BFN + 0x2001, m, RW, 0)), 0);
+	ck_assert_int_eq(one(0, map_op(HW_BFN + 0x2003, m, RW, 0)), -EMLINK);
+	/* Another frame is not affected. */
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 41, 10, G3, ios0, RW, 0)), 0);
+}
+END_TEST
+
+START_TEST(quota_one_record_over_target_pages_is_edquot)
+{
+	struct xpi_sim_domain_config dc = {
+		.nr_pages = 4,
+		.backing = XPI_SIM_BACKING_CONTIGUOUS,
+		.dm_target = XPI_DOMID_INVALID,
+	};
+	struct pv_iommu_op lk;
+	struct xpi_sim_frame_info f0;
+	uint16_t ios;
+
+	ck_assert_int_eq(xpi_sim_domain_create(sim, 6, &dc), 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, 6, &ios), 0);
+	/* 4 records: an order-1 extent counts once, a lookup once. */
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 0, 6, ios, RW, 0)), 0);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 2, 2, 6, ios, RW, 1)), 0);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 4, 0, 6, ios, RW, 0)), 0);
+	lk = lookup_op(1, 6, ios);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	f0 = frame(mfn_of(6, 0));
+	/* The fifth of either kind is refused and changes nothing. */
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 5, 1, 6, ios, RW, 0)),
+			 -EDQUOT);
+	lk = lookup_op(3, 6, ios);
+	ck_assert_int_eq(run1(0, &lk), -EDQUOT);
+	ck_assert_uint_eq(frame(mfn_of(6, 3)).refs, 2);
+	ck_assert_uint_eq(frame(mfn_of(6, 0)).refs, f0.refs);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 3);
+	/* An identical lookup is no new record. */
+	lk = lookup_op(1, 6, ios);
+	ck_assert_int_eq(run1(0, &lk), 0);
+	/* Other targets have quotas of their own. */
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 8, 9, G3, ios0, RW, 0)), 0);
+	/* Unmapping one record makes room for one. */
+	ck_assert_int_eq(one(0, unmapf_op(HW_BFN + 2, ios, 1)), 0);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 5, 1, 6, ios, RW, 0)), 0);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 6, 1, 6, ios, RW, 0)),
+			 -EDQUOT);
+}
+END_TEST
+
 static Suite *sim_suite(void)
 {
 	Suite *s = suite_create("sim");
@@ -1574,6 +1777,13 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, ioreq_servers_limit_is_enospc);
 	tcase_add_test(tc, concurrent_callers_are_serialised);
 	tcase_add_test(tc, million_mappings);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("hostile callers");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, another_caller_cannot_unmap_any_kind_of_mapping);
+	tcase_add_test(tc, lookup_entries_are_per_caller_and_ioserver);
+	tcase_add_test(tc, alias_cap_65th_mapping_of_a_frame_is_emlink);
+	tcase_add_test(tc, quota_one_record_over_target_pages_is_edquot);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -190,7 +190,13 @@ struct xpi_sim_frame_info {
 int xpi_sim_frame_info(struct xpi_sim *sim, uint64_t mfn,
 		       struct xpi_sim_frame_info *info);
 
-/** The scratch page's MFN (UINT64_MAX for a NULL sim). */
+/**
+ * The MFN of Xen's boot scratch page, the last of Xen's own frames
+ * (UINT64_MAX for a NULL sim).  A swap_mfn BFN does not point there: each
+ * guest gets a scratch frame of its own at its first swap (find it with
+ * xpi_sim_iommu_lookup() on the swapped BFN), so that what a device writes
+ * through one guest's swapped BFNs is never read through another's.
+ */
 uint64_t xpi_sim_scratch_mfn(const struct xpi_sim *sim);
 
 /**
@@ -210,6 +216,12 @@ uint64_t xpi_sim_iommu_extents(struct xpi_sim *sim, uint16_t domid);
 
 /**
  * The hypercall: do_iommu_op(ops, count) issued by domain @p caller.
+ * Each op's status is one of docs/hypervisor-model.md's, among them the
+ * limits a hostile caller meets: -ENOENT (unmapping a mapping another
+ * domain made, or none), -EMLINK (a map, lookup or grant map that would
+ * make a 65th live mapping of one frame), -EDQUOT (a foreign map or new
+ * lookup entry beyond the target guest's nr_pages foreign extents and
+ * lookup entries), -ENOMEM (the simulator's own memory).
  * @return 0 when every op was processed (see each op's status), or, with no
  * op touched: -ENOSYS (hypercall_present is 0), -EINVAL (count > INT32_MAX),
  * -EFAULT (ops NULL with count > 0), -ESRCH (no such caller).
@@ -242,7 +254,9 @@ int xpi_sim_grant_create(struct xpi_sim *sim, uint16_t granter, uint64_t gfn,
  * @return a GNTST_* value (0 GNTST_okay; -1 general_error; -2 bad_domain
  * for an unknown granter; -3 bad_gntref; -6 bad_dev_addr for a misaligned
  * or unusable bus address; -7 no_device_space for an occupied BFN; -8
- * permission_denied); docs/hypervisor-model.md lists which check gives which.
+ * permission_denied; -13 no_space when the frame has 64 live mappings
+ * already, the alias cap that is -EMLINK for do_iommu_op);
+ * docs/hypervisor-model.md lists which check gives which.
  */
 int xpi_sim_grant_map(struct xpi_sim *sim, uint16_t caller, uint16_t granter,
 		      uint32_t ref, uint32_t flags, uint64_t *dev_bus_addr,
@@ -266,9 +280,38 @@ int xpi_sim_grant_unmap(struct xpi_sim *sim, uint16_t caller, uint32_t handle);
 int xpi_sim_ioreq_server_create(struct xpi_sim *sim, uint16_t owner,
 				uint16_t domid, uint16_t *id);
 
-/** @return 0, -ESRCH, -ENOENT (no such server). */
+/**
+ * Destroy an ioreq server.  The invalidates still waiting for it are
+ * dropped (counted in xpi_sim_stats.invalidates_dropped); they hold no
+ * reference, and the mappings naming the server keep theirs until their
+ * caller unmaps them.
+ * @return 0, -ESRCH, -ENOENT (no such server).
+ */
 int xpi_sim_ioreq_server_destroy(struct xpi_sim *sim, uint16_t domid,
 				 uint16_t id);
+
+/**
+ * Enable or disable an ioreq server (XEN_DMOP_set_ioreq_server_state).  A
+ * server is created enabled.  While disabled, every invalidate for it
+ * waits in its queue, in order; once it is enabled again the guest's next
+ * vCPU exits deliver them (xpi_sim_vcpu_exit(), xpi_sim_ioreq_notify()).
+ * @return 0, -ESRCH, -ENOENT (no such server), -EINVAL (NULL sim).
+ */
+int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim, uint16_t domid,
+				     uint16_t id, int enabled);
+
+/**
+ * One vCPU of guest @p domid exits to Xen or resumes: of each of the
+ * guest's enabled servers with nothing synchronous outstanding, the first
+ * waiting invalidate is tried (through the ring, else synchronously), so
+ * the work is bounded by the number of servers.  Other guests' queues are
+ * not looked at.  (The simulator also runs such exits by itself, until
+ * nothing more can go, after xpi_sim_ioreq_notify(): the vCPU that waited
+ * resumes and the guest runs on.)
+ * @return the number of invalidates delivered (>= 0), -ESRCH (no such
+ * domain), -EINVAL (NULL sim).
+ */
+int xpi_sim_vcpu_exit(struct xpi_sim *sim, uint16_t domid);
 
 /**
  * The server's pages: @p buffered receives its buffered_iopage_t (4 KiB),
@@ -301,8 +344,9 @@ int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid, uint16_t id);
 
 /**
  * Raise the legacy synchronous flush-all invalidate (data ~0) on every
- * ioreq server of @p domid.
- * @return 0, -ESRCH, -EBUSY (a server has no free synchronous slot).
+ * enabled ioreq server of @p domid.
+ * @return 0, -ESRCH, -EBUSY (an enabled server has no free synchronous
+ * slot).
  */
 int xpi_sim_ioreq_flush_all(struct xpi_sim *sim, uint16_t domid);
 
@@ -329,19 +373,35 @@ struct xpi_sim_stats {
 	uint64_t m2b_entries;	/**< live M2B entries */
 	uint64_t free_frames;	/**< frames on the free list */
 	uint64_t balloon_outs;	/**< xpi_sim_balloon_out() successes */
-	uint64_t swaps;		/**< BFNs pointed at the scratch page */
+	uint64_t swaps;		/**< BFNs pointed at a scratch frame */
+	/** Guests' scratch frames in use (one per guest that swapped, kept
+	 * while a swapped BFN points at it). */
+	uint64_t scratch_frames;
+	/** Guest vCPU exits and resumes simulated (each looks at the
+	 * guest's waiting invalidates once). */
+	uint64_t exits;
+	/** The largest number of waiting invalidates examined in one exit:
+	 * at most the guest's number of ioreq servers (8), however long
+	 * the queues are. */
+	uint64_t max_exit_examined;
+	/** Waiting invalidates dropped because their server was destroyed. */
+	uint64_t invalidates_dropped;
 };
 
 /** @return 0, -EINVAL (NULL). */
 int xpi_sim_stats(struct xpi_sim *sim, struct xpi_sim_stats *stats);
 
 /**
- * Check every invariant: each frame's references equal what the IOMMU
- * tables, M2B and ownership imply; no IOMMU entry reaches a freed frame
- * except the scratch page; M2B and IOMMU tables agree; free frames have no
- * reference.  Each violation is passed to @p report (which may be NULL).
+ * Check every invariant: each frame's references and alias count equal
+ * what the IOMMU tables, M2B and ownership imply; no IOMMU entry reaches a
+ * freed frame; M2B and IOMMU tables agree; free frames have no reference;
+ * each guest's foreign and lookup records match its quota count.  And the
+ * IOTLB rule: no frame was freed while an IOMMU entry that reached it had
+ * been removed or changed but not yet flushed (each such event since the
+ * last audit is one violation, reported once).  Each violation is passed
+ * to @p report (which may be NULL).
  * @return the number of violations (0: clean), or -EINVAL (NULL sim),
- * -ENOMEM.  It costs about 9 bytes of scratch memory per host frame.
+ * -ENOMEM.  It costs about 13 bytes of scratch memory per host frame.
  */
 long xpi_sim_audit(struct xpi_sim *sim,
 		   void (*report)(void *opaque, const char *violation),
