@@ -747,6 +747,57 @@ static void resync_keeps_count(int owned)
 	xpi_listener_free(l);
 }
 
+/*
+ * Synchronous reads as Xen's ioreq_send() raises them, with no ioreq
+ * callback: a plain read completes with all ones, a read into a guest
+ * buffer (data_is_ptr) keeps data, the buffer's address, as Xen wrote it.
+ */
+START_TEST(test_sync_read_data_is_ptr)
+{
+	struct xpi_listener_config c;
+	struct xpi_listener_stats ls;
+	struct xpi_sim_ioreq_stats ss;
+	struct xpi_listener *l;
+	ioreq_t *r, q;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, GUEST, ios, NULL,
+						    (void **)&r),
+			 0);
+	xpi_listener_config_init(&c);
+	ck_assert_int_eq(xpi_listener_new(h, &c, &l), 0);
+	ck_assert_int_eq(xpi_listener_attach(l, GUEST, ios, 1), 0);
+	for (unsigned int ptr = 0; ptr < 2; ptr++) {
+		memset(&q, 0, sizeof(q));
+		q.type = IOREQ_TYPE_COPY;
+		q.dir = IOREQ_READ;
+		q.data_is_ptr = ptr;
+		q.count = ptr ? 16 : 1;
+		q.size = 4;
+		q.addr = 0xfed00000;
+		q.data = 0x12345000;
+		q.vp_eport = r->vp_eport;
+		*r = q;
+		__atomic_store_n((uint8_t *)r + XPI_IOREQ_OFF_BITS,
+				 (uint8_t)(((uint8_t *)&q)[XPI_IOREQ_OFF_BITS] |
+					   STATE_IOREQ_READY),
+				 __ATOMIC_RELEASE);
+		ck_assert_int_eq(xpi_listener_dispatch(l), 1);
+		ck_assert_uint_eq(r->state, STATE_IORESP_READY);
+		ck_assert_uint_eq(r->data_is_ptr, ptr);
+		ck_assert_uint_eq(r->dir, IOREQ_READ);
+		ck_assert_uint_eq(r->data, ptr ? 0x12345000 : UINT64_MAX);
+		/* Xen takes the answer. */
+		r->state = STATE_IOREQ_NONE;
+	}
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+	ck_assert_uint_eq(ls.other, 2);
+	ck_assert_uint_eq(ls.completions, 2);
+	ck_assert_int_eq(xpi_sim_ioreq_server_stats(sim, GUEST, ios, &ss), 0);
+	ck_assert_uint_eq(ss.sync_sent, 0);
+	xpi_listener_free(l);
+}
+END_TEST
+
 START_TEST(test_resync_keeps_count)
 {
 	resync_keeps_count(0);
@@ -977,6 +1028,7 @@ static Suite *listener_suite(void)
 	tcase_add_test(tc, test_timeoffset_among_invalidates_owned);
 	tcase_add_test(tc, test_resync_keeps_count);
 	tcase_add_test(tc, test_resync_keeps_count_owned);
+	tcase_add_test(tc, test_sync_read_data_is_ptr);
 #endif
 	suite_add_tcase(s, tc);
 
