@@ -31,7 +31,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +110,9 @@ static struct {
 	size_t left;
 } F;
 
+/* Over all inputs: BFN invalidates handled, of which known (mapped). */
+static uint64_t total_events, total_known;
+
 static unsigned int next(void)
 {
 	if (!F.left)
@@ -148,6 +153,8 @@ static void on_invalidate(void *opaque, const struct xpi_invalidate_event *ev)
 		s->events++;
 	else
 		F.owned_events++;
+	total_events++;
+	total_known += ev->known;
 	/* A server the handle never mapped for knows no BFN. */
 	CHECK(srv_of(ev->domid, ev->ioserver) || (!s && !ev->known));
 	CHECK(!s || (ev->domid == s->domid && ev->ioserver == s->id));
@@ -227,15 +234,45 @@ static void map_pages(unsigned int srv, const uint64_t *gfns, size_t n)
 		add_map(bfns[i], gfns[i], srv, 0);
 }
 
-/* A BFN to name: mostly a mapped one (of any server), else anything. */
-static uint64_t pick_bfn(void)
+/* Guest A repopulates a page (if it was ballooned) and the emulator maps
+ * it for server 0 or 1. */
+static void map_new(unsigned int b)
+{
+	uint64_t gfn = b % GA_PAGES;
+	int rc = xpi_sim_populate(F.sim, GA, gfn);
+
+	CHECK(rc == 0 || rc == -EEXIST || rc == -EIO);
+	map_pages((b >> 6) & 1, &gfn, 1);
+}
+
+/*
+ * A BFN to name in an invalidate to server @p srv: mostly one mapped for
+ * it (live if one of four picks is, else perhaps a new mapping), some
+ * another server's, the rest anything.
+ */
+static uint64_t pick_bfn(unsigned int srv)
 {
 	unsigned int b = next();
 
 	if (F.nm && b < 224) {
-		const struct map *m = &F.m[next() % F.nm];
+		const struct map *m = NULL;
+		struct xpi_mapping x;
 
-		return m->bfn + (m->order ? next() % (1u << m->order) : 0);
+		for (unsigned int i = 0; i < 4; i++) {
+			m = &F.m[next() % F.nm];
+			if ((m->srv == srv || b < 16) &&
+			    xpi_mapping_find(F.h, m->bfn, &x) == 0)
+				return m->bfn + (m->order ? next() % (1u << m->order)
+							  : 0);
+		}
+		if (b & 1 && srv < 2 && F.nm < MAX_MAPS) {
+			unsigned int nm = F.nm;
+
+			map_new((b >> 1 & ~0x40u) | srv << 6);
+			if (F.nm > nm)
+				return F.m[nm].bfn;
+		}
+		return m->bfn;
 	}
 	if (b < 240)
 		return F.bfn_base + next();
@@ -284,7 +321,7 @@ static void op_ring_entry(struct srv *s)
 
 		switch (type) {
 		case IOREQ_TYPE_INVALIDATE:
-			v = pick_bfn();
+			v = pick_bfn((unsigned int)(s - F.s));
 			/* As the PV IOMMU patch sends it; rarely 1 or 2 bytes. */
 			ring_put(s, type,
 				 (b & 0x18) == 0x18 ? (b >> 2) & 1
@@ -321,7 +358,8 @@ static void op_corrupt(struct srv *s)
 				(uint8_t)(9 + next() % 200);
 		break;
 	case 1: /* the second half of an 8-byte entry not published */
-		if (ring_put(s, IOREQ_TYPE_INVALIDATE, 3, 0, pick_bfn()))
+		if (ring_put(s, IOREQ_TYPE_INVALIDATE, 3, 0,
+			     pick_bfn((unsigned int)(s - F.s))))
 			__atomic_store_n(&pg->write_pointer, wp + 1,
 					 __ATOMIC_RELEASE);
 		break;
@@ -373,7 +411,7 @@ static void op_sync(struct srv *s)
 	case 1:
 		q.type = IOREQ_TYPE_INVALIDATE;
 		q.size = 8;
-		q.data = pick_bfn();
+		q.data = pick_bfn((unsigned int)(s - F.s));
 		break;
 	case 2:
 		q.type = IOREQ_TYPE_INVALIDATE;
@@ -467,10 +505,28 @@ static void op_dispatch(struct srv *s)
 /* The emulator's own loop: its buffered page, then each ready ioreq. */
 static void op_owned(struct srv *s)
 {
-	/* Sometimes as a server the handle never mapped for (all unknown). */
-	uint16_t id = next() < 32 ? (uint16_t)(s->id + 8) : s->id;
-	int rc = xpi_invalidate_buffered(F.owned, s->domid, id, s->buf);
+	uint16_t id = s->id;
+	int rc;
 
+	if (next() < 16) {
+		/* A page of a server the handle never mapped for: its BFNs
+		 * are unknown, never unmapped. */
+		static buffered_iopage_t other __attribute__((aligned(8)));
+		struct srv fake = { .buf = &other };
+		struct xpi_listener_stats a, b;
+
+		memset(&other, 0, sizeof(other));
+		ring_put(&fake, IOREQ_TYPE_INVALIDATE, 3, 0, pick_bfn(0));
+		ring_put(&fake, IOREQ_TYPE_TIMEOFFSET, 3, 0, 60);
+		CHECK(xpi_listener_get_stats(F.owned, &a) == 0);
+		CHECK(xpi_invalidate_buffered(F.owned, s->domid,
+					      (uint16_t)(s->id + 8),
+					      &other) == 2);
+		CHECK(xpi_listener_get_stats(F.owned, &b) == 0);
+		CHECK(b.unknown == a.unknown + 1 && b.unmaps == a.unmaps);
+		id = (uint16_t)(s->id + 8);
+	}
+	rc = xpi_invalidate_buffered(F.owned, s->domid, s->id, s->buf);
 	CHECK(rc >= 0);
 	CHECK(xpi_ring_pending(s->buf) == 0);
 	for (unsigned int v = 0; v < F.vcpus; v++) {
@@ -549,12 +605,7 @@ static void op_balloon(void)
 
 static void op_repopulate(void)
 {
-	unsigned int b = next();
-	uint64_t gfn = b % GA_PAGES;
-	int rc = xpi_sim_populate(F.sim, GA, gfn);
-
-	CHECK(rc == 0 || rc == -EEXIST);
-	map_pages(b >> 7, &gfn, 1);
+	map_new(next());
 }
 
 static void run(void)
@@ -600,7 +651,7 @@ static void run(void)
 			      0);
 			break;
 		case 13: {
-			uint64_t bfn = pick_bfn();
+			uint64_t bfn = pick_bfn((op >> 4) % NSRV);
 			long rc = xpi_foreign_unmap(F.h, &bfn, 1, NULL);
 
 			CHECK(rc == 1 || rc == 0 || rc == -ENOENT ||
@@ -793,8 +844,28 @@ static void teardown(void)
 	xpi_sim_free(F.sim);
 }
 
+/* FUZZ_LISTENER_STATS=1: say at exit how many invalidates named a
+ * mapped BFN (scripts/fuzz-ring prints it for the seed corpus). */
+static void print_stats(void)
+{
+	fprintf(stderr,
+		"fuzz-listener: %" PRIu64 " BFN invalidates, %" PRIu64
+		" of them of a mapped BFN (%.0f%%)\n",
+		total_events, total_known,
+		total_events ? 100.0 * (double)total_known /
+				       (double)total_events
+			     : 0.0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static int once;
+
+	if (!once) {
+		once = 1;
+		if (getenv("FUZZ_LISTENER_STATS"))
+			atexit(print_stats);
+	}
 	if (!size)
 		return 0;
 	setup(data[0]);

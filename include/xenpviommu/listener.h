@@ -162,7 +162,8 @@ struct xpi_listener_config {
 	/**
 	 * Library-owned ring: called for every ioreq that is not an
 	 * INVALIDATE; may be NULL (they are then counted in other and
-	 * dropped, synchronous reads completed with data ~0).
+	 * dropped, synchronous reads completed with data ~0 unless
+	 * data_is_ptr: data, the guest buffer's address, then stays).
 	 */
 	void (*ioreq)(void *opaque, struct xpi_ioreq_info *req);
 	/** Passed to the callbacks. */
