@@ -260,6 +260,12 @@ static int attach_xen(struct xpi_listener *l)
 						 l->ioserver, NULL, NULL,
 						 &port))
 		return xen_fail(l, "xendevicemodel_get_ioreq_server_info");
+	if (!port) {
+		/* Port 0 is never a channel: a server made with
+		 * HVM_IOREQSRV_BUFIOREQ_OFF (Xen would refuse frame 0). */
+		errno = ENOENT;
+		return xen_fail(l, "no buffered ring (bufioreq off)");
+	}
 	l->fmem = xenforeignmemory_open((xentoollog_logger *)lg, 0);
 	if (!l->fmem)
 		return xen_fail(l, "xenforeignmemory_open");

@@ -223,14 +223,18 @@ void xpi_listener_free(struct xpi_listener *l);
  * vCPU's event channel into the ioreq page when the server is enabled,
  * and only if its pages exist by then, which mapping them makes so: a
  * server enabled before anything mapped its pages shows no channel, and
- * attach then disables and re-enables it once.  Sim backend: the
- * simulator's pages and its event channel descriptor.
+ * attach then disables and re-enables it once.  The server needs a
+ * buffered ring: one created with HVM_IOREQSRV_BUFIOREQ_OFF has none (Xen
+ * reports bufioreq port 0 and refuses frame 0), attach fails with -ENOENT
+ * and logs why; its emulator hands its synchronous ioreqs to
+ * xpi_invalidate_ioreq() instead.  Sim backend: the simulator's pages and
+ * its event channel descriptor.
  *
  * @param nr_vcpus the guest's vCPUs (synchronous ioreq slots),
  *        1..XPI_LISTENER_MAX_VCPUS.
  * @return 0, or -EINVAL (NULL listener, bad nr_vcpus, domid reserved),
  * -EBUSY (attached already), -ESRCH (no such guest) or -ENOENT (no such
- * server) as the simulator or Xen say, -EPROTO (Xen published no vCPU
+ * server, or one without a buffered ring) as the simulator or Xen say, -EPROTO (Xen published no vCPU
  * event channel even after the server was re-enabled), -EOPNOTSUPP (a real backend in a
  * library built without the Xen libraries), -ENOMEM, or the negative
  * errno a Xen library call gave.
