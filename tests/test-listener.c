@@ -690,6 +690,55 @@ START_TEST(test_timeoffset_among_invalidates_owned)
 END_TEST
 
 /*
+ * The ring nearly full of TIMEOFFSETs when a guest balloons 100 pages:
+ * the first invalidates fit in the ring, then one goes synchronous and the
+ * rest wait in the hypervisor until it is completed.  Dispatch gets them
+ * all, in order, the TIMEOFFSETs to the ioreq callback, every frame
+ * released.
+ */
+START_TEST(test_timeoffsets_fill_ring)
+{
+	struct xpi_listener *l = attached(0);
+	struct xpi_listener_stats ls;
+	static uint64_t bfns[100], mfns[100];
+	void *buf;
+	int n, rounds = 0;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, GUEST, ios, &buf,
+						    NULL),
+			 0);
+	map(800, 100, 0, bfns);
+	for (unsigned int i = 0; i < 100; i++)
+		mfns[i] = mfn_of(800 + i);
+	for (unsigned int i = 0; i < 200; i++)
+		xen_timeoffset(buf, i + 1);
+	for (unsigned int i = 0; i < 100; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 800 + i), 0);
+	while (nrecs < 100) {
+		n = xpi_listener_dispatch(l);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_lt(++rounds, 10);
+	}
+	ck_assert_int_eq(xpi_listener_dispatch(l), 0);
+	for (unsigned int i = 0; i < 100; i++) {
+		ck_assert_uint_eq(recs[i].bfn, bfns[i]);
+		ck_assert_uint_eq(recs[i].known, 1);
+		assert_released(mfns[i]);
+	}
+	ck_assert_uint_eq(others, 200);
+	ck_assert_uint_eq(other_reqs[63].type, IOREQ_TYPE_TIMEOFFSET);
+	ck_assert_uint_eq(other_reqs[63].data, 64);
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+	ck_assert_uint_ge(ls.sync, 1);
+	ck_assert_uint_eq(ls.resyncs, 0);
+	ck_assert_uint_eq(ls.unmaps, 100);
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+	xt_audit_clean(sim);
+	xpi_listener_free(l);
+}
+END_TEST
+
+/*
  * A ring that really is corrupt (a type byte Xen's ioreq.h does not
  * define) after four INVALIDATEs: those four are handled and their frames
  * released, the call returns their count (not -EPROTO), and the resync is
@@ -1029,6 +1078,7 @@ static Suite *listener_suite(void)
 	tcase_add_test(tc, test_resync_keeps_count);
 	tcase_add_test(tc, test_resync_keeps_count_owned);
 	tcase_add_test(tc, test_sync_read_data_is_ptr);
+	tcase_add_test(tc, test_timeoffsets_fill_ring);
 #endif
 	suite_add_tcase(s, tc);
 
