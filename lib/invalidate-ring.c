@@ -56,6 +56,8 @@ const char *xpi_ring_fault_name(enum xpi_ring_fault fault)
 		return "unknown ioreq type";
 	case XPI_RING_FAULT_LONE_HALF:
 		return "lone half of an 8-byte entry";
+	case XPI_RING_FAULT_HALVES:
+		return "the halves of an 8-byte entry differ";
 	}
 	return "?";
 }
@@ -73,10 +75,11 @@ int xpi_ring_drain(void *page, struct xpi_ring_entry *out, unsigned int max,
 		/* The run of 8-byte INVALIDATEs before the next wrap. */
 		while (k + 2 <= span && c.entries + n < max) {
 			uint64_t v = xpi_ring_slot(&c, k);
+			uint64_t v2 = xpi_ring_slot(&c, k + 1);
 
-			if ((uint32_t)v != XPI_RING_INVALIDATE8)
+			if (!xpi_ring_is_invalidate8(v, v2))
 				break;
-			e[n].data = xpi_ring_value8(v, xpi_ring_slot(&c, k + 1));
+			e[n].data = xpi_ring_value8(v, v2);
 			e[n].addr = 0;
 			e[n].type = XPI_IOREQ_TYPE_INVALIDATE;
 			e[n].size = 8;

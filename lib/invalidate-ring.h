@@ -19,11 +19,24 @@
  *
  * The pointers only grow; the slot of pointer p is p % 511.  An 8-byte
  * value (size 3) takes two consecutive slots, the low 32 bits in the
- * first; Xen publishes both halves with one write_pointer update.  Xen
+ * first; Xen writes the same first four bytes (type, size, dir, addr) in
+ * both and publishes both halves with one write_pointer update.  Xen
  * may lower both pointers by a multiple of 511 at any time (its
  * "canonicalisation", a 64-bit cmpxchg on the pair), which keeps every
  * slot index: so the reader advances read_pointer with an atomic add,
  * never a plain store of a value it computed.
+ *
+ * What Xen writes there (xen/common/ioreq.c ioreq_send_buffered(), which
+ * copies the ioreq's type as it is and takes sizes 1, 2, 4 and 8 only):
+ *   - IOREQ_TYPE_COPY: stdvga's writes to VGA memory, 1 to 8 bytes;
+ *   - IOREQ_TYPE_PIO: VGA port writes (the stdvga of older Xen);
+ *   - IOREQ_TYPE_TIMEOFFSET: 8 bytes, addr 0, broadcast to every server
+ *     when the guest sets its RTC (hvm/rtc.c, send_timeoffset_req());
+ *   - IOREQ_TYPE_INVALIDATE: the PV IOMMU's BFN invalidates, 4 or 8 bytes.
+ * The parser takes every type the public header defines (those and
+ * PCI_CONFIG) by its size; only a type byte no Xen defines, a lone half
+ * or two halves that differ, or pointers more than 511 apart, mean a
+ * corrupt ring.
  */
 #ifndef XPI_INVALIDATE_RING_H
 #define XPI_INVALIDATE_RING_H
@@ -41,6 +54,11 @@
 #define XPI_IOREQ_TYPE_PCI_CONFIG 2u
 #define XPI_IOREQ_TYPE_TIMEOFFSET 7u
 #define XPI_IOREQ_TYPE_INVALIDATE 8u
+/* The types of ioreq.h: the others never come from Xen. */
+#define XPI_IOREQ_TYPES_KNOWN                                                  \
+	(1u << XPI_IOREQ_TYPE_PIO | 1u << XPI_IOREQ_TYPE_COPY |                \
+	 1u << XPI_IOREQ_TYPE_PCI_CONFIG | 1u << XPI_IOREQ_TYPE_TIMEOFFSET |   \
+	 1u << XPI_IOREQ_TYPE_INVALIDATE)
 
 /* The ioreq states (hvm/ioreq.h). */
 #define XPI_IOREQ_STATE_NONE 0u
@@ -62,7 +80,7 @@
 struct xpi_ring_entry {
 	uint64_t data;	/* the 4- or 8-byte value (smaller sizes: 32 bits) */
 	uint32_t addr;	/* 20 bits */
-	uint8_t type;	/* PIO, COPY or INVALIDATE */
+	uint8_t type;	/* one of XPI_IOREQ_TYPES_KNOWN */
 	uint8_t size;	/* bytes: 1, 2, 4 or 8 */
 	uint8_t dir;	/* 1: read */
 	uint8_t slots;	/* 1, or 2 for an 8-byte value */
@@ -75,12 +93,15 @@ enum xpi_ring_fault {
 	XPI_RING_FAULT_DISTANCE = 1,
 	/* read_pointer is ahead of write_pointer. */
 	XPI_RING_FAULT_READ_AHEAD = 2,
-	/* A type Xen never puts in the buffered ring (not PIO, COPY or
-	 * INVALIDATE). */
+	/* A type byte Xen does not define (not PIO, COPY, PCI_CONFIG,
+	 * TIMEOFFSET or INVALIDATE). */
 	XPI_RING_FAULT_TYPE = 3,
 	/* The first half of an 8-byte entry with its second half not
 	 * published. */
 	XPI_RING_FAULT_LONE_HALF = 4,
+	/* The two halves of an 8-byte entry do not share their first four
+	 * bytes, as Xen writes them. */
+	XPI_RING_FAULT_HALVES = 5,
 };
 
 /* What one xpi_ring_drain() saw. */
@@ -197,9 +218,7 @@ static inline int xpi_ring_next(struct xpi_ring_cursor *c,
 	v = xpi_ring_load_slot_(c->page, c->slot);
 	type = (unsigned int)(v & 0xff);
 	size = (unsigned int)(v >> 10) & 3;
-	if (__builtin_expect(type != XPI_IOREQ_TYPE_INVALIDATE &&
-				     type != XPI_IOREQ_TYPE_PIO &&
-				     type != XPI_IOREQ_TYPE_COPY,
+	if (__builtin_expect(type >= 32 || !(XPI_IOREQ_TYPES_KNOWN >> type & 1),
 			     0)) {
 		res->fault = XPI_RING_FAULT_TYPE;
 		res->fault_pointer = c->rp + c->used;
@@ -211,18 +230,26 @@ static inline int xpi_ring_next(struct xpi_ring_cursor *c,
 	e->addr = (uint32_t)(v >> 12) & 0xfffff;
 	e->data = v >> 32;
 	e->slots = 1;
-	xpi_ring_advance_(c, c->used + 1);
 	if (size == 3) {
+		uint64_t v2;
+		unsigned int slot2 = c->left > 1 ? c->slot + 1 : 0;
+
 		if (__builtin_expect(c->used + 1 == c->avail, 0)) {
 			res->fault = XPI_RING_FAULT_LONE_HALF;
 			res->fault_pointer = c->rp + c->used;
 			return -EPROTO;
 		}
-		e->data |= xpi_ring_load_slot_(c->page, c->slot) &
-			   UINT64_C(0xffffffff00000000);
+		v2 = xpi_ring_load_slot_(c->page, slot2);
+		if (__builtin_expect((uint32_t)v2 != (uint32_t)v, 0)) {
+			res->fault = XPI_RING_FAULT_HALVES;
+			res->fault_pointer = c->rp + c->used + 1;
+			return -EPROTO;
+		}
+		e->data |= v2 & UINT64_C(0xffffffff00000000);
 		e->slots = 2;
-		xpi_ring_advance_(c, c->used + 2);
+		xpi_ring_advance_(c, c->used + 1);
 	}
+	xpi_ring_advance_(c, c->used + e->slots);
 	c->used += e->slots;
 	c->entries++;
 	return 1;
@@ -230,7 +257,7 @@ static inline int xpi_ring_next(struct xpi_ring_cursor *c,
 
 /*
  * The common entry, quickly.  An 8-byte INVALIDATE as Xen writes it has
- * these low 32 bits in its first slot (type 8, size 3, dir 0, addr 0);
+ * these low 32 bits in both its slots (type 8, size 3, dir 0, addr 0);
  * its value is the first slot's high half and the second slot's high half.
  * Readers scan the span of slots before the next wrap for such entries
  * (xpi_ring_span(), xpi_ring_slot(), xpi_ring_consume()) and decode
@@ -251,6 +278,13 @@ static inline uint64_t xpi_ring_slot(const struct xpi_ring_cursor *c,
 				     unsigned int i)
 {
 	return xpi_ring_load_slot_(c->page, c->slot + i);
+}
+
+/* 1 if slots v and v2 are an 8-byte INVALIDATE as Xen writes it. */
+static inline int xpi_ring_is_invalidate8(uint64_t v, uint64_t v2)
+{
+	return (uint32_t)v == XPI_RING_INVALIDATE8 &&
+	       (uint32_t)v2 == XPI_RING_INVALIDATE8;
 }
 
 /* The value of an 8-byte entry whose two slots are v and v2. */

@@ -260,6 +260,12 @@ static int attach_xen(struct xpi_listener *l)
 						 l->ioserver, NULL, NULL,
 						 &port))
 		return xen_fail(l, "xendevicemodel_get_ioreq_server_info");
+	if (!port) {
+		/* Port 0 is never a channel: a server made with
+		 * HVM_IOREQSRV_BUFIOREQ_OFF (Xen would refuse frame 0). */
+		errno = ENOENT;
+		return xen_fail(l, "no buffered ring (bufioreq off)");
+	}
 	l->fmem = xenforeignmemory_open((xentoollog_logger *)lg, 0);
 	if (!l->fmem)
 		return xen_fail(l, "xenforeignmemory_open");
@@ -667,11 +673,11 @@ static int take_ring(struct xpi_listener *l, struct pass *pp, void *page,
 			span = 2 * (max - c.entries);
 		while (k + 2 <= span) {
 			uint64_t v = xpi_ring_slot(&c, k);
+			uint64_t v2 = xpi_ring_slot(&c, k + 1);
 
-			if ((uint32_t)v != XPI_RING_INVALIDATE8)
+			if (!xpi_ring_is_invalidate8(v, v2))
 				break;
-			take_bfn(l, &p,
-				 xpi_ring_value8(v, xpi_ring_slot(&c, k + 1)));
+			take_bfn(l, &p, xpi_ring_value8(v, v2));
 			k += 2;
 		}
 		if (k) {
@@ -687,15 +693,19 @@ static int take_ring(struct xpi_listener *l, struct pass *pp, void *page,
 		rc = 0;
 		if (__builtin_expect(e.type == XPI_IOREQ_TYPE_INVALIDATE, 1)) {
 			p.received++;
-			if (__builtin_expect(e.size >= 4, 1)) {
-				p.buffered++;
-				take_bfn(l, &p, e.data);
-				continue;
+			p.buffered++;
+			if (__builtin_expect(e.size < 4, 0)) {
+				/* Xen writes 4 or 8 bytes; taken at its size
+				 * all the same, never dropped. */
+				e.data &= (UINT64_C(1) << (8 * e.size)) - 1;
+				l->st.malformed++;
+				l->malformed++;
 			}
-			l->st.malformed++;
-			l->malformed++;
+			take_bfn(l, &p, e.data);
 			continue;
 		}
+		/* PIO, COPY, TIMEOFFSET (8 bytes, the guest set its RTC),
+		 * PCI_CONFIG: for the ioreq callback. */
 		it = push(&p, ITEM_OTHER, 0, NO_VCPU);
 		memset(&it->u.req, 0, sizeof(it->u.req));
 		it->u.req.addr = e.addr;
@@ -720,7 +730,8 @@ static void log_ring(struct xpi_listener *l, int rc, uint16_t domid,
 	if (l->malformed)
 		xpi_warn(l->h, -1,
 			 "listener: %u buffered INVALIDATE(s) of server %u/%u"
-			 " of 1 or 2 bytes (BFNs take 4 or 8): dropped",
+			 " of 1 or 2 bytes (Xen writes 4 or 8): taken as BFNs"
+			 " of that size",
 			 l->malformed, domid, ioserver);
 	l->malformed = 0;
 	if (rc == -EPROTO)
@@ -849,7 +860,7 @@ static void callbacks(struct xpi_listener *l)
 			l->st.other++;
 			if (c->ioreq)
 				c->ioreq(opaque, &it->u.req);
-			else if (it->u.req.dir)
+			else if (it->u.req.dir && !it->u.req.data_is_ptr)
 				it->u.req.data = UINT64_MAX;
 			break;
 		}
@@ -971,7 +982,10 @@ static int complete(struct xpi_listener *l)
 		if (it->vcpu == NO_VCPU)
 			continue;
 		r = l->sync + (size_t)it->vcpu * XPI_IOREQ_SIZE;
-		if (it->kind == ITEM_OTHER && it->u.req.dir)
+		/* A read's result; with data_is_ptr, data is the guest
+		 * address of the buffer and stays as Xen wrote it. */
+		if (it->kind == ITEM_OTHER && it->u.req.dir &&
+		    !it->u.req.data_is_ptr)
 			memcpy(r + XPI_IOREQ_OFF_DATA, &it->u.req.data, 8);
 		bits = (uint8_t)((r[XPI_IOREQ_OFF_BITS] & 0xf0) |
 				 XPI_IOREQ_STATE_RESP_READY);
@@ -1031,7 +1045,7 @@ static int clear_fd(struct xpi_listener *l)
 }
 
 /* One drain of the attached server; returns the items handled. */
-static int drain_once(struct xpi_listener *l, unsigned int max, int *proto)
+static int drain_once(struct xpi_listener *l, unsigned int max)
 {
 	uint16_t ready[XPI_LISTENER_MAX_VCPUS];
 	unsigned int nready = 0, n;
@@ -1071,8 +1085,6 @@ static int drain_once(struct xpi_listener *l, unsigned int max, int *proto)
 	pass_end(l, &p);
 	pthread_mutex_unlock(&l->h->lock);
 	log_ring(l, rc, l->domid, l->ioserver, &res);
-	if (rc == -EPROTO)
-		*proto = 1;
 	n = l->nit;
 	if (!n)
 		return 0;
@@ -1088,7 +1100,7 @@ static int drain_once(struct xpi_listener *l, unsigned int max, int *proto)
 XPI_EXPORT int xpi_listener_dispatch(struct xpi_listener *l)
 {
 	unsigned int total = 0;
-	int proto = 0, rc;
+	int rc;
 
 	if (!l)
 		return -EINVAL;
@@ -1102,14 +1114,13 @@ XPI_EXPORT int xpi_listener_dispatch(struct xpi_listener *l)
 		return rc;
 	}
 	while (total < l->cfg.budget) {
-		rc = drain_once(l, l->cfg.budget - total, &proto);
+		rc = drain_once(l, l->cfg.budget - total);
 		if (rc <= 0)
 			break;
 		total += (unsigned int)rc;
 	}
-	if (rc < 0)
-		return rc;
-	return proto ? -EPROTO : (int)total;
+	/* A resync was logged and counted in resyncs: the count stands. */
+	return rc < 0 ? rc : (int)total;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1176,5 +1187,6 @@ XPI_EXPORT int xpi_invalidate_buffered(struct xpi_listener *l, uint16_t domid,
 			rc = urc;
 	}
 	l->nit = 0;
-	return rc < 0 ? rc : n;
+	/* A resync (rc -EPROTO) was logged and counted in resyncs. */
+	return rc < 0 && rc != -EPROTO ? rc : n;
 }

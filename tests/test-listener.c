@@ -15,6 +15,13 @@
 #include "lib/invalidate-ring.h"
 #include "test-common.h"
 
+/* Ring pages are laid out from Xen's own public header (libxen-dev). */
+#if __has_include(<xen/hvm/ioreq.h>)
+#include <xen/hvm/ioreq.h>
+#define HAVE_XEN_IOREQ_H 1
+_Static_assert(sizeof(buffered_iopage_t) <= XPI_RING_PAGE_SIZE, "one page");
+#endif
+
 #define GUEST 1
 #define GUEST_SP 2 /* contiguous backing: superpages */
 #define GUEST_PAGES 4096
@@ -70,8 +77,13 @@ static void on_flush(void *opaque, uint16_t domid, uint16_t ioserver)
 	flushes++;
 }
 
+/* The ioreqs that were not INVALIDATEs, as the callback saw them. */
+static struct xpi_ioreq_info other_reqs[64];
+
 static void on_ioreq(void *opaque, struct xpi_ioreq_info *req)
 {
+	if (others < 64)
+		other_reqs[others] = *req;
 	others++;
 }
 
@@ -490,18 +502,32 @@ START_TEST(test_emulator_buffered_others)
 	ck_assert_uint_eq(nrecs, 1);
 	ck_assert_uint_eq(recs[0].known, 1);
 	ck_assert_uint_eq(xpi_mapping_count(h), 0);
-	/* A 2-byte INVALIDATE is malformed: dropped, counted. */
+	/* A 2-byte INVALIDATE (Xen writes 4 or 8): taken at its size
+	 * (BFN 0x2345 here, which nobody mapped), logged, counted. */
 	page[8 + 24] = XPI_IOREQ_TYPE_INVALIDATE;
 	page[8 + 25] = 1 << 2;
+	memcpy(&page[8 + 28], &(uint32_t){ 0x12345 }, 4);
 	wp = 4;
 	memcpy(page + 4, &wp, 4);
-	ck_assert_int_eq(xpi_invalidate_buffered(l, GUEST, ios, page), 0);
-	/* A corrupt page: -EPROTO and a resync. */
+	ck_assert_int_eq(xpi_invalidate_buffered(l, GUEST, ios, page), 1);
+	ck_assert_uint_eq(nrecs, 2);
+	ck_assert_uint_eq(recs[1].bfn, 0x2345);
+	ck_assert_uint_eq(recs[1].known, 0);
+	ck_assert(xt_log_seen("of 1 or 2 bytes"));
+	/* A corrupt page: a resync, logged and counted; nothing handled. */
 	wp = 2000;
 	memcpy(page + 4, &wp, 4);
 	xt_expect_error("corrupt buffered ring");
-	ck_assert_int_eq(xpi_invalidate_buffered(l, GUEST, ios, page), -EPROTO);
+	ck_assert_int_eq(xpi_invalidate_buffered(l, GUEST, ios, page), 0);
 	ck_assert_uint_eq(*(uint32_t *)page, 2000);
+	{
+		struct xpi_listener_stats ls;
+
+		ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+		ck_assert_uint_eq(ls.malformed, 1);
+		ck_assert_uint_eq(ls.resyncs, 1);
+		ck_assert_uint_eq(ls.other, 2);
+	}
 	xpi_listener_free(l);
 	/* The BFN was tracked only once the sim released it. */
 	(void)bfn;
@@ -523,7 +549,7 @@ START_TEST(test_corrupt_ring_resyncs)
 	/* The reader's pointer jumps ahead of the writer's. */
 	ptrs[0] = ptrs[1] + 5;
 	xt_expect_error("corrupt buffered ring");
-	ck_assert_int_eq(xpi_listener_dispatch(l), -EPROTO);
+	ck_assert_int_eq(xpi_listener_dispatch(l), 0);
 	xpi_listener_get_stats(l, &ls);
 	ck_assert_uint_eq(ls.resyncs, 1);
 	ck_assert_uint_eq(ptrs[0], ptrs[1]);
@@ -535,6 +561,306 @@ START_TEST(test_corrupt_ring_resyncs)
 	xpi_listener_free(l);
 }
 END_TEST
+
+#ifdef HAVE_XEN_IOREQ_H
+/*
+ * Xen's writer (ioreq_send_buffered()) with Xen's structs: one entry of
+ * 1, 2, 4 or 8 bytes at write_pointer (8 bytes in two slots with the same
+ * header, the high half in the second), then write_pointer published.
+ */
+static void xen_put(void *page, uint8_t type, unsigned int bytes,
+		    uint32_t addr, uint64_t data)
+{
+	buffered_iopage_t *pg = page;
+	uint32_t wp = pg->write_pointer;
+	buf_ioreq_t bp;
+
+	memset(&bp, 0, sizeof(bp));
+	bp.type = type;
+	bp.size = bytes == 8 ? 3 : bytes == 4 ? 2 : bytes == 2 ? 1 : 0;
+	bp.dir = IOREQ_WRITE;
+	bp.addr = addr & 0xfffff;
+	bp.data = (uint32_t)data;
+	ck_assert_uint_lt(wp - pg->read_pointer,
+			  IOREQ_BUFFER_SLOT_NUM - (bytes == 8));
+	pg->buf_ioreq[wp % IOREQ_BUFFER_SLOT_NUM] = bp;
+	if (bytes == 8) {
+		bp.data = (uint32_t)(data >> 32);
+		pg->buf_ioreq[(wp + 1) % IOREQ_BUFFER_SLOT_NUM] = bp;
+	}
+	__atomic_store_n(&pg->write_pointer, wp + (bytes == 8 ? 2 : 1),
+			 __ATOMIC_RELEASE);
+}
+
+/* What hvm/rtc.c broadcasts when the guest sets its clock
+ * (send_timeoffset_req(): 8 bytes of offset, addr 0, a write). */
+static void xen_timeoffset(void *page, uint64_t offset)
+{
+	xen_put(page, IOREQ_TYPE_TIMEOFFSET, 8, 0, offset);
+}
+
+static void check_other(unsigned int i, uint8_t type, uint32_t size,
+			uint64_t addr, uint64_t data)
+{
+	ck_assert_uint_eq(other_reqs[i].type, type);
+	ck_assert_uint_eq(other_reqs[i].size, size);
+	ck_assert_uint_eq(other_reqs[i].addr, addr);
+	ck_assert_uint_eq(other_reqs[i].data, data);
+	ck_assert_uint_eq(other_reqs[i].buffered, 1);
+	ck_assert_uint_eq(other_reqs[i].dir, IOREQ_WRITE);
+	ck_assert_uint_eq(other_reqs[i].count, 1);
+}
+
+/*
+ * The guest sets its RTC while pages it ballooned are being invalidated:
+ * Xen's TIMEOFFSET (and stdvga's COPY, a VGA PIO write) sit in the
+ * buffered ring before and among the INVALIDATEs.  Every INVALIDATE is
+ * handled and its frame released, the others reach the ioreq callback as
+ * Xen wrote them, nothing is taken for corruption.  @p owned: the
+ * emulator-owned loop (xpi_invalidate_buffered()), else dispatch.
+ */
+static void xen_entries_among_invalidates(int owned)
+{
+	struct xpi_listener *l = owned ? listener(0) : attached(0);
+	struct xpi_listener_stats ls;
+	uint64_t bfns[12], mfns[12];
+	buffered_iopage_t *pg;
+	void *buf;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, GUEST, ios, &buf,
+						    NULL),
+			 0);
+	pg = buf;
+	map(600, 12, 0, bfns);
+	for (unsigned int i = 0; i < 12; i++)
+		mfns[i] = mfn_of(600 + i);
+	/* An hour back (a negative offset, all 64 bits of it). */
+	xen_timeoffset(buf, (uint64_t)-3600);
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 600 + i), 0);
+	xen_put(buf, IOREQ_TYPE_COPY, 8, 0xa0000, UINT64_C(0x1122334455667788));
+	for (unsigned int i = 4; i < 8; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 600 + i), 0);
+	xen_put(buf, IOREQ_TYPE_PIO, 2, 0x3c4, 0x0f02);
+	xen_timeoffset(buf, 3600);
+	for (unsigned int i = 8; i < 12; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 600 + i), 0);
+	xen_put(buf, IOREQ_TYPE_COPY, 1, 0xb8000, 0x41);
+
+	ck_assert_int_eq(owned ? xpi_invalidate_buffered(l, GUEST, ios, buf)
+			       : xpi_listener_dispatch(l),
+			 12 + 5);
+	ck_assert_uint_eq(pg->read_pointer, pg->write_pointer);
+	ck_assert_uint_eq(nrecs, 12);
+	for (unsigned int i = 0; i < 12; i++) {
+		ck_assert_uint_eq(recs[i].bfn, bfns[i]);
+		ck_assert_uint_eq(recs[i].known, 1);
+		ck_assert_uint_eq(recs[i].will_unmap, 1);
+		assert_released(mfns[i]);
+	}
+	ck_assert_uint_eq(others, 5);
+	check_other(0, IOREQ_TYPE_TIMEOFFSET, 8, 0, (uint64_t)-3600);
+	check_other(1, IOREQ_TYPE_COPY, 8, 0xa0000,
+		    UINT64_C(0x1122334455667788));
+	check_other(2, IOREQ_TYPE_PIO, 2, 0x3c4, 0x0f02);
+	check_other(3, IOREQ_TYPE_TIMEOFFSET, 8, 0, 3600);
+	check_other(4, IOREQ_TYPE_COPY, 1, 0xb8000, 0x41);
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+	ck_assert_uint_eq(ls.resyncs, 0);
+	ck_assert_uint_eq(ls.received, 12);
+	ck_assert_uint_eq(ls.handled, 12);
+	ck_assert_uint_eq(ls.unknown, 0);
+	ck_assert_uint_eq(ls.unmaps, 12);
+	ck_assert_uint_eq(ls.other, 5);
+	ck_assert_uint_eq(ls.malformed, 0);
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, XPI_SIM_HWDOM), 0);
+	xt_audit_clean(sim);
+	xpi_listener_free(l);
+}
+
+START_TEST(test_timeoffset_among_invalidates)
+{
+	xen_entries_among_invalidates(0);
+}
+END_TEST
+
+START_TEST(test_timeoffset_among_invalidates_owned)
+{
+	xen_entries_among_invalidates(1);
+}
+END_TEST
+
+/*
+ * The ring nearly full of TIMEOFFSETs when a guest balloons 100 pages:
+ * the first invalidates fit in the ring, then one goes synchronous and the
+ * rest wait in the hypervisor until it is completed.  Dispatch gets them
+ * all, in order, the TIMEOFFSETs to the ioreq callback, every frame
+ * released.
+ */
+START_TEST(test_timeoffsets_fill_ring)
+{
+	struct xpi_listener *l = attached(0);
+	struct xpi_listener_stats ls;
+	static uint64_t bfns[100], mfns[100];
+	void *buf;
+	int n, rounds = 0;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, GUEST, ios, &buf,
+						    NULL),
+			 0);
+	map(800, 100, 0, bfns);
+	for (unsigned int i = 0; i < 100; i++)
+		mfns[i] = mfn_of(800 + i);
+	for (unsigned int i = 0; i < 200; i++)
+		xen_timeoffset(buf, i + 1);
+	for (unsigned int i = 0; i < 100; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 800 + i), 0);
+	while (nrecs < 100) {
+		n = xpi_listener_dispatch(l);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_lt(++rounds, 10);
+	}
+	ck_assert_int_eq(xpi_listener_dispatch(l), 0);
+	for (unsigned int i = 0; i < 100; i++) {
+		ck_assert_uint_eq(recs[i].bfn, bfns[i]);
+		ck_assert_uint_eq(recs[i].known, 1);
+		assert_released(mfns[i]);
+	}
+	ck_assert_uint_eq(others, 200);
+	ck_assert_uint_eq(other_reqs[63].type, IOREQ_TYPE_TIMEOFFSET);
+	ck_assert_uint_eq(other_reqs[63].data, 64);
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+	ck_assert_uint_ge(ls.sync, 1);
+	ck_assert_uint_eq(ls.resyncs, 0);
+	ck_assert_uint_eq(ls.unmaps, 100);
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+	xt_audit_clean(sim);
+	xpi_listener_free(l);
+}
+END_TEST
+
+/*
+ * A ring that really is corrupt (a type byte Xen's ioreq.h does not
+ * define) after four INVALIDATEs: those four are handled and their frames
+ * released, the call returns their count (not -EPROTO), and the resync is
+ * logged and counted in resyncs.  What came after is dropped: still
+ * tracked, the emulator's to unmap; the listener works on.
+ */
+static void resync_keeps_count(int owned)
+{
+	struct xpi_listener *l = owned ? listener(0) : attached(0);
+	struct xpi_listener_stats ls;
+	uint64_t bfns[7], mfns[7];
+	buffered_iopage_t *pg;
+	void *buf;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, GUEST, ios, &buf,
+						    NULL),
+			 0);
+	pg = buf;
+	map(700, 7, 0, bfns);
+	for (unsigned int i = 0; i < 7; i++)
+		mfns[i] = mfn_of(700 + i);
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 700 + i), 0);
+	xen_put(buf, 0x55, 4, 0, 0); /* not from Xen */
+	for (unsigned int i = 4; i < 6; i++)
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 700 + i), 0);
+	xt_expect_error("corrupt buffered ring");
+	ck_assert_int_eq(owned ? xpi_invalidate_buffered(l, GUEST, ios, buf)
+			       : xpi_listener_dispatch(l),
+			 4);
+	ck_assert(xt_log_seen("unknown ioreq type"));
+	ck_assert_uint_eq(pg->read_pointer, pg->write_pointer);
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+	ck_assert_uint_eq(ls.resyncs, 1);
+	ck_assert_uint_eq(ls.handled, 4);
+	ck_assert_uint_eq(nrecs, 4);
+	for (unsigned int i = 0; i < 4; i++) {
+		ck_assert_uint_eq(recs[i].bfn, bfns[i]);
+		assert_released(mfns[i]);
+	}
+	ck_assert_uint_eq(xpi_mapping_count(h), 3);
+	ck_assert_int_eq(xpi_foreign_unmap(h, bfns + 4, 2, NULL), 2);
+	assert_released(mfns[4]);
+	assert_released(mfns[5]);
+	/* It works on. */
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, GUEST, 706), 0);
+	ck_assert_int_eq(owned ? xpi_invalidate_buffered(l, GUEST, ios, buf)
+			       : xpi_listener_dispatch(l),
+			 1);
+	ck_assert_uint_eq(recs[4].bfn, bfns[6]);
+	assert_released(mfns[6]);
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+	ck_assert_uint_eq(ls.resyncs, 1);
+	xt_audit_clean(sim);
+	xpi_listener_free(l);
+}
+
+/*
+ * Synchronous reads as Xen's ioreq_send() raises them, with no ioreq
+ * callback: a plain read completes with all ones, a read into a guest
+ * buffer (data_is_ptr) keeps data, the buffer's address, as Xen wrote it.
+ */
+START_TEST(test_sync_read_data_is_ptr)
+{
+	struct xpi_listener_config c;
+	struct xpi_listener_stats ls;
+	struct xpi_sim_ioreq_stats ss;
+	struct xpi_listener *l;
+	ioreq_t *r, q;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, GUEST, ios, NULL,
+						    (void **)&r),
+			 0);
+	xpi_listener_config_init(&c);
+	ck_assert_int_eq(xpi_listener_new(h, &c, &l), 0);
+	ck_assert_int_eq(xpi_listener_attach(l, GUEST, ios, 1), 0);
+	for (unsigned int ptr = 0; ptr < 2; ptr++) {
+		memset(&q, 0, sizeof(q));
+		q.type = IOREQ_TYPE_COPY;
+		q.dir = IOREQ_READ;
+		q.data_is_ptr = ptr;
+		q.count = ptr ? 16 : 1;
+		q.size = 4;
+		q.addr = 0xfed00000;
+		q.data = 0x12345000;
+		q.vp_eport = r->vp_eport;
+		*r = q;
+		__atomic_store_n((uint8_t *)r + XPI_IOREQ_OFF_BITS,
+				 (uint8_t)(((uint8_t *)&q)[XPI_IOREQ_OFF_BITS] |
+					   STATE_IOREQ_READY),
+				 __ATOMIC_RELEASE);
+		ck_assert_int_eq(xpi_listener_dispatch(l), 1);
+		ck_assert_uint_eq(r->state, STATE_IORESP_READY);
+		ck_assert_uint_eq(r->data_is_ptr, ptr);
+		ck_assert_uint_eq(r->dir, IOREQ_READ);
+		ck_assert_uint_eq(r->data, ptr ? 0x12345000 : UINT64_MAX);
+		/* Xen takes the answer. */
+		r->state = STATE_IOREQ_NONE;
+	}
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
+	ck_assert_uint_eq(ls.other, 2);
+	ck_assert_uint_eq(ls.completions, 2);
+	ck_assert_int_eq(xpi_sim_ioreq_server_stats(sim, GUEST, ios, &ss), 0);
+	ck_assert_uint_eq(ss.sync_sent, 0);
+	xpi_listener_free(l);
+}
+END_TEST
+
+START_TEST(test_resync_keeps_count)
+{
+	resync_keeps_count(0);
+}
+END_TEST
+
+START_TEST(test_resync_keeps_count_owned)
+{
+	resync_keeps_count(1);
+}
+END_TEST
+#endif
 
 START_TEST(test_bad_inputs)
 {
@@ -748,12 +1074,25 @@ static Suite *listener_suite(void)
 	tcase_add_test(tc, test_unmap_refused_stays_tracked);
 	tcase_add_test(tc, test_corrupt_ring_resyncs);
 	tcase_add_test(tc, test_bad_inputs);
+#ifdef HAVE_XEN_IOREQ_H
+	tcase_add_test(tc, test_timeoffset_among_invalidates);
+	tcase_add_test(tc, test_timeoffset_among_invalidates_owned);
+	tcase_add_test(tc, test_resync_keeps_count);
+	tcase_add_test(tc, test_resync_keeps_count_owned);
+	tcase_add_test(tc, test_sync_read_data_is_ptr);
+	tcase_add_test(tc, test_timeoffsets_fill_ring);
+#endif
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(low, setup_low, teardown);
 	tcase_add_test(low, test_balloon_unmaps_in_one_hypercall);
 	tcase_add_test(low, test_balloon_swap_mfn);
 	tcase_add_test(low, test_emulator_buffered_others);
+#ifdef HAVE_XEN_IOREQ_H
+	tcase_add_test(low, test_timeoffset_among_invalidates);
+	tcase_add_test(low, test_timeoffset_among_invalidates_owned);
+	tcase_add_test(low, test_resync_keeps_count);
+#endif
 	suite_add_tcase(s, low);
 
 	tcase_set_timeout(storm, 600);

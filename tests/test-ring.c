@@ -20,6 +20,8 @@
 /* Without libxen-dev: the same declarations as Xen's header. */
 #define IOREQ_TYPE_PIO 0
 #define IOREQ_TYPE_COPY 1
+#define IOREQ_TYPE_PCI_CONFIG 2
+#define IOREQ_TYPE_TIMEOFFSET 7
 #define IOREQ_TYPE_INVALIDATE 8
 #define IOREQ_BUFFER_SLOT_NUM 511
 #define STATE_IORESP_READY 3
@@ -68,6 +70,10 @@ _Static_assert(offsetof(ioreq_t, vp_eport) == XPI_IOREQ_OFF_VP_EPORT,
 	       "vp_eport");
 _Static_assert(offsetof(ioreq_t, type) == XPI_IOREQ_OFF_TYPE, "type");
 _Static_assert(IOREQ_TYPE_INVALIDATE == XPI_IOREQ_TYPE_INVALIDATE, "type 8");
+_Static_assert(IOREQ_TYPE_TIMEOFFSET == XPI_IOREQ_TYPE_TIMEOFFSET, "type 7");
+_Static_assert(IOREQ_TYPE_PCI_CONFIG == XPI_IOREQ_TYPE_PCI_CONFIG, "type 2");
+_Static_assert(IOREQ_TYPE_COPY == XPI_IOREQ_TYPE_COPY, "type 1");
+_Static_assert(IOREQ_TYPE_PIO == XPI_IOREQ_TYPE_PIO, "type 0");
 _Static_assert(STATE_IORESP_READY == XPI_IOREQ_STATE_RESP_READY, "state 3");
 
 static unsigned char *region;
@@ -328,6 +334,8 @@ START_TEST(test_corrupt_type)
 {
 	for (unsigned int t = 0; t < 256; t++) {
 		int ok = t == IOREQ_TYPE_PIO || t == IOREQ_TYPE_COPY ||
+			 t == IOREQ_TYPE_PCI_CONFIG ||
+			 t == IOREQ_TYPE_TIMEOFFSET ||
 			 t == IOREQ_TYPE_INVALIDATE;
 
 		set_pointers(t * 3, t * 3);
@@ -344,6 +352,88 @@ START_TEST(test_corrupt_type)
 		ck_assert_uint_eq(out[1].data, 2);
 		ck_assert_uint_eq(res.fault_pointer, t * 3 + 2);
 		check_resync(XPI_RING_FAULT_TYPE, 2);
+	}
+}
+END_TEST
+
+/*
+ * Every entry Xen's ioreq_send_buffered() may write, as it writes it
+ * (the ioreq's type copied, sizes 1, 2, 4, 8), among INVALIDATEs: the
+ * RTC's TIMEOFFSET (8 bytes, addr 0), stdvga's COPY writes, PIO, and
+ * PCI_CONFIG, also across the page's end.  All parsed by their size, in
+ * order, nothing taken for corruption.
+ */
+START_TEST(test_every_xen_type_by_size)
+{
+	static const uint8_t types[] = { IOREQ_TYPE_PIO, IOREQ_TYPE_COPY,
+					 IOREQ_TYPE_PCI_CONFIG,
+					 IOREQ_TYPE_TIMEOFFSET };
+	uint32_t base = 511 * 4 + 500;
+
+	for (unsigned int t = 0; t < 4; t++)
+		for (unsigned int size = 0; size < 4; size++) {
+			uint64_t data = size == 3 ? UINT64_C(0xfedcba9876543210)
+						  : 0x87654321;
+			unsigned int n = 0;
+
+			set_pointers(base + t * 7 + size, base + t * 7 + size);
+			for (unsigned int k = 0; k < 5; k++) {
+				inval(UINT64_C(0x100000000) + k);
+				put(types[t], size, 0, 0x70 + k, data + k);
+				inval(40 + k);
+			}
+			ck_assert_int_eq(xpi_ring_drain(pg, out, 511, &res),
+					 15);
+			ck_assert_uint_eq(res.fault, XPI_RING_OK);
+			for (unsigned int k = 0; k < 5; k++) {
+				ck_assert_uint_eq(out[n].type,
+						  IOREQ_TYPE_INVALIDATE);
+				ck_assert_uint_eq(out[n++].data,
+						  UINT64_C(0x100000000) + k);
+				ck_assert_uint_eq(out[n].type, types[t]);
+				ck_assert_uint_eq(out[n].size, 1u << size);
+				ck_assert_uint_eq(out[n].addr, 0x70 + k);
+				ck_assert_uint_eq(out[n].slots,
+						  size == 3 ? 2 : 1);
+				ck_assert_uint_eq(out[n++].data,
+						  size == 3 ? data + k
+							    : (uint32_t)(data + k));
+				ck_assert_uint_eq(out[n].type,
+						  IOREQ_TYPE_INVALIDATE);
+				ck_assert_uint_eq(out[n++].data, 40 + k);
+			}
+			ck_assert_uint_eq(pg->read_pointer, pg->write_pointer);
+		}
+}
+END_TEST
+
+/* An 8-byte entry whose second slot is not the first's other half. */
+START_TEST(test_corrupt_halves)
+{
+	buf_ioreq_t *second;
+
+	for (unsigned int base = 505; base < 512; base++) {
+		set_pointers(base, base);
+		inval(3);
+		inval(UINT64_C(0x700000000));
+		inval(4);
+		second = &pg->buf_ioreq[(base + 2) % IOREQ_BUFFER_SLOT_NUM];
+		second->type = IOREQ_TYPE_PIO;
+		ck_assert_int_eq(xpi_ring_drain(pg, out, 8, &res), -EPROTO);
+		ck_assert_uint_eq(out[0].data, 3);
+		ck_assert_uint_eq(res.fault_pointer, base + 2);
+		check_resync(XPI_RING_FAULT_HALVES, 1);
+		/* The same with another size, then another address. */
+		set_pointers(base, base);
+		inval(UINT64_C(0x700000000));
+		pg->buf_ioreq[(base + 1) % IOREQ_BUFFER_SLOT_NUM].size = 2;
+		ck_assert_int_eq(xpi_ring_drain(pg, out, 8, &res), -EPROTO);
+		check_resync(XPI_RING_FAULT_HALVES, 0);
+		set_pointers(base, base);
+		put(IOREQ_TYPE_TIMEOFFSET, 3, 0, 0, 77);
+		pg->buf_ioreq[(base + 1) % IOREQ_BUFFER_SLOT_NUM].addr = 1;
+		ck_assert_int_eq(xpi_ring_drain(pg, out, 8, &res), -EPROTO);
+		check_resync(XPI_RING_FAULT_HALVES, 0);
 	}
 }
 END_TEST
@@ -408,7 +498,7 @@ END_TEST
 
 START_TEST(test_fault_names)
 {
-	for (int f = XPI_RING_OK; f <= XPI_RING_FAULT_LONE_HALF; f++)
+	for (int f = XPI_RING_OK; f <= XPI_RING_FAULT_HALVES; f++)
 		ck_assert_str_ne(xpi_ring_fault_name((enum xpi_ring_fault)f),
 				 "?");
 	ck_assert_str_eq(xpi_ring_fault_name((enum xpi_ring_fault)99), "?");
@@ -434,6 +524,8 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_corrupt_read_ahead);
 	tcase_add_test(tc, test_corrupt_type);
 	tcase_add_test(tc, test_corrupt_lone_half);
+	tcase_add_test(tc, test_every_xen_type_by_size);
+	tcase_add_test(tc, test_corrupt_halves);
 	tcase_add_test(tc, test_random_pages_stay_inside);
 	tcase_add_test(tc, test_fault_names);
 	suite_add_tcase(s, tc);

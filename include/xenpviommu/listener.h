@@ -12,6 +12,20 @@
  * callback what the handle's tracker knows of each BFN, and then (by
  * default) unmaps all the BFNs of one drain in one batch.
  *
+ * The buffered ring holds more than invalidates: every entry Xen writes
+ * there is read by its size (1, 2, 4 bytes in one slot, 8 bytes in two)
+ * and passed on, in order: IOREQ_TYPE_COPY (stdvga's VGA memory writes),
+ * IOREQ_TYPE_PIO (VGA port writes of older Xen), IOREQ_TYPE_TIMEOFFSET
+ * (8 bytes, broadcast to every server when the guest sets its RTC) and
+ * PCI_CONFIG go to the ioreq callback (or are counted in other),
+ * INVALIDATEs are handled.  Only a ring Xen cannot have written is
+ * corrupt: a type byte ioreq.h does not define, an 8-byte entry with its
+ * second half not published or with halves that differ in their first
+ * four bytes, or pointers more than 511 slots apart.  The entries before
+ * the corruption are handled, the rest dropped (a resync: read_pointer
+ * set to write_pointer), logged as an error and counted in
+ * xpi_listener_stats.resyncs; the call still returns what it handled.
+ *
  * IOREQ_TYPE_INVALIDATE has an older meaning as well: Xen sends it
  * synchronously with data all ones (~0) to mean "flush the whole map
  * cache".  That one is passed to the flush_all callback, never taken for
@@ -110,13 +124,15 @@ struct xpi_invalidate_event {
 /** An ioreq that is not an INVALIDATE (library-owned ring only). */
 struct xpi_ioreq_info {
 	uint64_t addr;
-	/** Write data; for a synchronous read, the callback stores the
-	 * result here and the library writes it back before completing. */
+	/** Write data (buffered: 32 bits, 64 for an 8-byte entry such as
+	 * TIMEOFFSET's offset); for a synchronous read without data_is_ptr,
+	 * the callback stores the result here and the library writes it
+	 * back before completing. */
 	uint64_t data;
 	uint32_t count;
 	/** Bytes. */
 	uint32_t size;
-	/** Xen's IOREQ_TYPE_* (PIO 0, COPY 1, PCI_CONFIG 2, ...). */
+	/** Xen's IOREQ_TYPE_* (PIO 0, COPY 1, PCI_CONFIG 2, TIMEOFFSET 7). */
 	uint8_t type;
 	/** 1: read. */
 	uint8_t dir;
@@ -146,7 +162,8 @@ struct xpi_listener_config {
 	/**
 	 * Library-owned ring: called for every ioreq that is not an
 	 * INVALIDATE; may be NULL (they are then counted in other and
-	 * dropped, synchronous reads completed with data ~0).
+	 * dropped, synchronous reads completed with data ~0 unless
+	 * data_is_ptr: data, the guest buffer's address, then stays).
 	 */
 	void (*ioreq)(void *opaque, struct xpi_ioreq_info *req);
 	/** Passed to the callbacks. */
@@ -161,9 +178,16 @@ struct xpi_listener_stats {
 	uint64_t handled;	/**< BFN invalidates passed to the callback */
 	uint64_t unknown;	/**< of which unknown to the tracker */
 	uint64_t flush_alls;	/**< legacy flush-alls */
-	uint64_t malformed;	/**< buffered INVALIDATEs of 1 or 2 bytes, dropped */
-	uint64_t other;		/**< ioreqs that were not INVALIDATEs */
-	uint64_t resyncs;	/**< corrupt rings dropped (-EPROTO) */
+	/** buffered INVALIDATEs of 1 or 2 bytes (Xen writes 4 or 8): logged,
+	 * and handled as BFNs of that size all the same */
+	uint64_t malformed;
+	/** ioreqs that were not INVALIDATEs (buffered ones included: PIO,
+	 * COPY, TIMEOFFSET, PCI_CONFIG) */
+	uint64_t other;
+	/** corrupt buffered rings: the entries after the corruption were
+	 * dropped (see the top of this file); the only report of it besides
+	 * the log, since the calls still return the count handled */
+	uint64_t resyncs;
 	uint64_t drains;	/**< drains (each ends in at most one unmap batch) */
 	uint64_t unmaps;	/**< extents unmapped */
 	uint64_t unmap_errors;	/**< unmaps the hypervisor refused */
@@ -199,14 +223,18 @@ void xpi_listener_free(struct xpi_listener *l);
  * vCPU's event channel into the ioreq page when the server is enabled,
  * and only if its pages exist by then, which mapping them makes so: a
  * server enabled before anything mapped its pages shows no channel, and
- * attach then disables and re-enables it once.  Sim backend: the
- * simulator's pages and its event channel descriptor.
+ * attach then disables and re-enables it once.  The server needs a
+ * buffered ring: one created with HVM_IOREQSRV_BUFIOREQ_OFF has none (Xen
+ * reports bufioreq port 0 and refuses frame 0), attach fails with -ENOENT
+ * and logs why; its emulator hands its synchronous ioreqs to
+ * xpi_invalidate_ioreq() instead.  Sim backend: the simulator's pages and
+ * its event channel descriptor.
  *
  * @param nr_vcpus the guest's vCPUs (synchronous ioreq slots),
  *        1..XPI_LISTENER_MAX_VCPUS.
  * @return 0, or -EINVAL (NULL listener, bad nr_vcpus, domid reserved),
  * -EBUSY (attached already), -ESRCH (no such guest) or -ENOENT (no such
- * server) as the simulator or Xen say, -EPROTO (Xen published no vCPU
+ * server, or one without a buffered ring) as the simulator or Xen say, -EPROTO (Xen published no vCPU
  * event channel even after the server was re-enabled), -EOPNOTSUPP (a real backend in a
  * library built without the Xen libraries), -ENOMEM, or the negative
  * errno a Xen library call gave.
@@ -229,13 +257,16 @@ int xpi_listener_fd(const struct xpi_listener *l);
  * notified).  Repeats while completions bring more, up to the budget.
  * Calling it with nothing pending is cheap and returns 0.
  *
+ * A corrupt buffered ring is not an error of the call: the entries before
+ * the corruption are handled and counted in the return value, the rest
+ * dropped by setting read_pointer to write_pointer (a resync), which is
+ * logged as an error and counted in xpi_listener_stats.resyncs (compare
+ * it before and after the call to notice one); the listener works on.
+ *
  * @return the number of ioreqs handled (invalidates, flush-alls and other
- * ioreqs), or:
+ * ioreqs, buffered or synchronous; 0 or more, also after a resync), or:
  * -EINVAL: NULL listener;
  * -ENOTCONN: not attached;
- * -EPROTO: the buffered ring was corrupt (logged): the entries before the
- *   corruption were handled, the rest dropped by setting read_pointer to
- *   write_pointer (a resync, counted in resyncs); the listener works on;
  * the negative errno of a failed unmap hypercall (the BFNs stay tracked;
  *   the invalidates were handled) or event channel call.
  */
@@ -259,8 +290,10 @@ int xpi_invalidate_ioreq(struct xpi_listener *l, uint16_t domid,
  * page (Xen's 4 KiB buffered_iopage_t, 8-byte aligned).  Every entry is
  * consumed (read_pointer advanced): INVALIDATEs are handled as in a
  * dispatch, in one unmap batch; the others go to the ioreq callback.
- * @return the entries handled, -EINVAL (NULL), -EPROTO (corrupt ring,
- * resynced: as xpi_listener_dispatch()), or an unmap hypercall's errno.
+ * A corrupt ring is resynced, logged and counted in resyncs, as in
+ * xpi_listener_dispatch(), and the entries before the corruption count.
+ * @return the entries handled (0 or more), -EINVAL (NULL), or an unmap
+ * hypercall's errno.
  */
 int xpi_invalidate_buffered(struct xpi_listener *l, uint16_t domid,
 			    uint16_t ioserver, void *page);
