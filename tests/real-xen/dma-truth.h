@@ -123,7 +123,6 @@ static int edu_copy(volatile unsigned char *bar)
 	return rc ? rc : edu_dma(bar, EDU_BUF, DMA_BFN_B << 12, 1);
 }
 
-/* 1 if Xen's console ring holds a DMA fault report for BFN A's address. */
 /* 1 if Xen's console ring holds @needle. */
 static int xen_console_has(xc_interface *xch, const char *needle)
 {
@@ -135,6 +134,45 @@ static int xen_console_has(xc_interface *xch, const char *needle)
 		return 0;
 	buf[size] = 0;
 	return strstr(buf, needle) != NULL;
+}
+
+/*
+ * The patched Xen's PV IOMMU debug counters: dom0 presses its 'j' debug
+ * key (xc_send_debug_keys()), Xen prints one line to its console and
+ * starts its maxima again, and the test reads that line back from the
+ * console ring.  0, or -1 when there is no such line (a Xen without it).
+ */
+struct pv_counters {
+	unsigned int examined;	/* queue entries looked at in one exit, max */
+	unsigned long queued;	/* invalidates queued now, all guests */
+	unsigned long queued_max;
+	unsigned long released;	/* frames let go of after an IOTLB flush */
+	unsigned long swapped;	/* frames swapped to a scratch page */
+};
+
+static int pv_counters(xc_interface *xch, struct pv_counters *c)
+{
+	static char buf[1 << 17];
+	static const char key[] = "pv-iommu: pending examined per exit max ";
+	unsigned int size = sizeof(buf) - 1;
+	char *p, *last = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (xc_send_debug_keys(xch, "j") ||
+	    xc_readconsolering(xch, buf, &size, 0, 0, NULL))
+		return -1;
+	buf[size] = 0;
+	for (p = buf; (p = strstr(p, key)); p++)
+		last = p;
+	if (!last)
+		return -1;
+	return sscanf(last + sizeof(key) - 1,
+		      "%u, queued now %lu, queued max %lu, frames released"
+		      " after flush %lu, frames swapped %lu",
+		      &c->examined, &c->queued, &c->queued_max, &c->released,
+		      &c->swapped) == 5
+		       ? 0
+		       : -1;
 }
 
 static int xen_saw_fault(xc_interface *xch)

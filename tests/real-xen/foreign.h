@@ -29,24 +29,46 @@
 #define FGN_BFN (UINT64_C(1) << 34)
 #define RWF (IOMMUOP_readable | IOMMUOP_writeable)
 
+static void fop_fill(struct pv_iommu_op *op, uint16_t subop, uint16_t flags,
+		     uint64_t bfn, uint64_t gfn, uint16_t domid, uint16_t ios)
+{
+	memset(op, 0, sizeof(*op));
+	op->subop_id = subop;
+	op->flags = flags;
+	if (subop == IOMMUOP_unmap_foreign_page) {
+		op->u.unmap_foreign_page.bfn = bfn;
+		op->u.unmap_foreign_page.ioserver = ios;
+	} else if (subop == IOMMUOP_map_page || subop == IOMMUOP_unmap_page) {
+		op->u.map_page.bfn = bfn;
+		op->u.map_page.gfn = gfn;
+	} else {
+		op->u.map_foreign_page.bfn = bfn;
+		op->u.map_foreign_page.gfn = gfn;
+		op->u.map_foreign_page.domid = domid;
+		op->u.map_foreign_page.ioserver = ios;
+	}
+}
+
+/* @n raw ops in one call: how many got status @want (-1000 + rc if the
+ * call failed). */
+static int fops_count(struct pv_iommu_op *ops, unsigned int n, int want)
+{
+	int rc = xpi_hypercall(h, ops, n), k = 0;
+
+	if (rc)
+		return -1000 + rc;
+	for (unsigned int i = 0; i < n; i++)
+		k += ops[i].status == want;
+	return k;
+}
+
 static int fop(uint16_t subop, uint16_t flags, uint64_t bfn, uint64_t gfn,
 	       uint16_t domid, uint16_t ios, struct pv_iommu_op *out)
 {
 	struct pv_iommu_op op;
 	int rc;
 
-	memset(&op, 0, sizeof(op));
-	op.subop_id = subop;
-	op.flags = flags;
-	if (subop == IOMMUOP_unmap_foreign_page) {
-		op.u.unmap_foreign_page.bfn = bfn;
-		op.u.unmap_foreign_page.ioserver = ios;
-	} else {
-		op.u.map_foreign_page.bfn = bfn;
-		op.u.map_foreign_page.gfn = gfn;
-		op.u.map_foreign_page.domid = domid;
-		op.u.map_foreign_page.ioserver = ios;
-	}
+	fop_fill(&op, subop, flags, bfn, gfn, domid, ios);
 	rc = xpi_hypercall(h, &op, 1);
 	if (out)
 		*out = op;
@@ -462,6 +484,304 @@ static void guest_end(xc_interface *xch, xendevicemodel_handle *dm,
 		xc_interface_close(xch);
 }
 
+/*
+ * The alias cap: at most 64 mappings of all kinds cover one frame; the
+ * one that would be the 65th fails with -EMLINK and makes nothing.
+ */
+#define CAP_BFN (FGN_BFN + 0x100000)
+static void alias_cap(uint32_t domid, uint16_t ios)
+{
+	static struct pv_iommu_op ops[65];
+	uint64_t m = find_frame(0);
+	int n;
+
+	for (unsigned int i = 0; i < 64; i++)
+		fop_fill(&ops[i], IOMMUOP_map_foreign_page, RWF, CAP_BFN + i,
+			 800, (uint16_t)domid, ios);
+	n = fops_count(ops, 64, 0);
+	check(n == 64, "64 BFNs map one guest frame (map_foreign_page): %d",
+	      n);
+	check(fop(IOMMUOP_map_foreign_page, RWF, CAP_BFN + 64, 800, domid,
+		  ios, NULL) == -EMLINK,
+	      "alias cap: a 65th mapping of the frame: -EMLINK");
+	check(fop(IOMMUOP_unmap_foreign_page, 0, CAP_BFN + 64, 0, 0, ios,
+		  NULL) == -ENOENT,
+	      "alias cap: the refused map made nothing at its BFN (-ENOENT)");
+	check(fop(IOMMUOP_lookup_foreign_page, 0, 0, 800, domid, ios, NULL) ==
+		      -EMLINK,
+	      "alias cap: a lookup of the frame (a new record) too: -EMLINK");
+	check(fop(IOMMUOP_unmap_foreign_page, 0, CAP_BFN, 0, 0, ios, NULL) ==
+			      0 &&
+		      fop(IOMMUOP_map_foreign_page, RWF, CAP_BFN + 64, 800,
+			  domid, ios, NULL) == 0,
+	      "alias cap: one of the 64 unmapped, the frame takes one more");
+	for (unsigned int i = 0; i < 64; i++)
+		fop_fill(&ops[i], IOMMUOP_unmap_foreign_page, 0, CAP_BFN + 1 + i,
+			 0, 0, ios);
+	n = fops_count(ops, 64, 0);
+	check(n == 64, "alias cap: the 64 unmapped (%d)", n);
+
+	/* All kinds together: map_page of one of dom0's own frames. */
+	for (unsigned int i = 0; i < 65; i++)
+		fop_fill(&ops[i], IOMMUOP_map_page, RW, HIGH + 0x40000 + i, m, 0,
+			 0);
+	n = fops_count(ops, 65, 0);
+	check(m && n == 64 && ops[64].status == -EMLINK,
+	      "alias cap: map_page of dom0's frame 0x%llx at 65 BFNs: 64 map,"
+	      " the 65th is -EMLINK (%d, %d)",
+	      (unsigned long long)m, n, ops[64].status);
+	for (unsigned int i = 0; i < 65; i++)
+		fop_fill(&ops[i], IOMMUOP_unmap_page, 0, HIGH + 0x40000 + i, 0, 0,
+			 0);
+	n = fops_count(ops, 65, 0);
+	check(n == 64 && ops[64].status == -ENOENT,
+	      "alias cap: the 64 map_page BFNs unmapped, the 65th was never"
+	      " mapped (%d)",
+	      n);
+}
+
+/*
+ * The per-guest quota: the foreign and lookup mappings of a guest are at
+ * most its max_pages; one more fails with -EDQUOT and makes nothing.
+ */
+#define QUOTA_BFN (FGN_BFN + 0x200000)
+static void quota(xc_interface *xch, uint32_t domid, uint16_t ios)
+{
+	xc_dominfo_t info;
+	struct pv_iommu_op *ops;
+	unsigned long q = 0;
+	int n = -1;
+
+	if (xc_domain_getinfo(xch, domid, 1, &info) == 1 &&
+	    info.domid == domid)
+		q = info.max_memkb / 4;
+	ops = q ? calloc(q, sizeof(*ops)) : NULL;
+	check(ops != NULL, "quota: d%u's max_pages is %lu", domid, q);
+	if (!ops)
+		return;
+	/* 64 mappings of each of q / 64 frames (the alias cap). */
+	for (unsigned long i = 0; i < q; i++)
+		fop_fill(&ops[i], IOMMUOP_map_foreign_page, RWF, QUOTA_BFN + i,
+			 i / 64, (uint16_t)domid, ios);
+	n = fops_count(ops, (unsigned int)q, 0);
+	check(n == (int)q, "quota: %lu foreign mappings of d%u (%d)", q, domid,
+	      n);
+	check(fop(IOMMUOP_map_foreign_page, RWF, QUOTA_BFN + q, 1000, domid,
+		  ios, NULL) == -EDQUOT,
+	      "quota: one more foreign mapping of the guest: -EDQUOT");
+	check(fop(IOMMUOP_unmap_foreign_page, 0, QUOTA_BFN + q, 0, 0, ios,
+		  NULL) == -ENOENT,
+	      "quota: the refused map made nothing at its BFN (-ENOENT)");
+	check(fop(IOMMUOP_lookup_foreign_page, 0, 0, 1001, domid, ios, NULL) ==
+		      -EDQUOT,
+	      "quota: a lookup counts too: -EDQUOT");
+	check(fop(IOMMUOP_unmap_foreign_page, 0, QUOTA_BFN, 0, 0, ios, NULL) ==
+			      0 &&
+		      fop(IOMMUOP_map_foreign_page, RWF, QUOTA_BFN + q, 1000,
+			  domid, ios, NULL) == 0,
+	      "quota: one unmapped, the guest takes one more mapping");
+	for (unsigned long i = 0; i < q; i++)
+		fop_fill(&ops[i], IOMMUOP_unmap_foreign_page, 0,
+			 QUOTA_BFN + 1 + i, 0, 0, ios);
+	n = fops_count(ops, (unsigned int)q, 0);
+	check(n == (int)q, "quota: all %lu unmapped (%d)", q, n);
+	free(ops);
+}
+
+/*
+ * Release after flush, seen through Xen's count of frames let go of after
+ * an IOTLB flush: a mapped page ballooned out stays allocated (the
+ * mapping holds the last reference); its unmap frees it, and that
+ * release went through the path that puts references only after the
+ * call's flush.
+ */
+static void release_after_flush(xc_interface *xch, uint32_t domid,
+				uint16_t ios)
+{
+	const uint64_t bfn = FGN_BFN + 0x300000;
+	struct pv_counters c0, c1;
+	unsigned long before, during, after;
+	xen_pfn_t g = 950;
+	int rc, r0;
+
+	rc = fop(IOMMUOP_map_foreign_page, RWF, bfn, g, domid, ios, NULL);
+	before = guest_pages(xch, domid);
+	if (!rc)
+		rc = xc_domain_decrease_reservation_exact(xch, domid, 1, 0, &g);
+	during = guest_pages(xch, domid);
+	r0 = pv_counters(xch, &c0);
+	check(rc == 0 && during == before && r0 == 0,
+	      "release after flush: a mapped page ballooned out stays"
+	      " allocated (%lu -> %lu pages); Xen's counters read (%d, %d)",
+	      before, during, rc, r0);
+	rc = fop(IOMMUOP_unmap_foreign_page, 0, bfn, 0, 0, ios, NULL);
+	after = guest_pages(xch, domid);
+	r0 = pv_counters(xch, &c1);
+	check(rc == 0 && r0 == 0 && after == during - 1 &&
+		      c1.released - c0.released == 1,
+	      "release after flush: its unmap freed the frame (%lu pages),"
+	      " released after the IOTLB flush (Xen's count: +%lu)",
+	      after, c1.released - c0.released);
+}
+
+/* One edu DMA of EDU_LEN bytes: bus addresses @src -> @dst (page BFNs). */
+static int edu_move(volatile unsigned char *bar, uint64_t src, uint64_t dst)
+{
+	int rc = edu_dma(bar, src << 12, EDU_BUF, 0);
+
+	return rc ? rc : edu_dma(bar, EDU_BUF, dst << 12, 1);
+}
+
+/*
+ * The scratch page of swap_mfn is per guest: a write through one guest's
+ * swapped BFN is never readable through another guest's, and the swapped
+ * BFN of a read-only mapping maps it read-only (the device's write
+ * faults).  Two guests, edu DMA through dom0's own pages P (BFN A) and Q
+ * (BFN B).
+ */
+#define SCR_BFN UINT64_C(0x1000100) /* below the edu's 40-bit dma_mask */
+static void scratch_dma(xc_interface *xch, xendevicemodel_handle *dm,
+			uint32_t d1, uint16_t ios1)
+{
+	const uint64_t s1 = SCR_BFN, r1 = SCR_BFN + 1, s2 = SCR_BFN + 2;
+	volatile unsigned char *bar = MAP_FAILED;
+	xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
+	unsigned char *pp = NULL, *pq = NULL, x[EDU_LEN];
+	xen_pfn_t mfn[2] = { 0, 0 }, g;
+	char dir[300], p[320];
+	uint32_t d2 = 0;
+	ioservid_t ios2 = 0;
+	int rc, fd, err[2], have_pages = 0, have_ios2 = 0, mapped = 0;
+	unsigned long b1, b2;
+
+	edu_find(dir, sizeof(dir));
+	if (dir[0] && !edu_enable(dir)) {
+		snprintf(p, sizeof(p), "%s/resource0", dir);
+		fd = open(p, O_RDWR | O_SYNC);
+		if (fd >= 0) {
+			bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+			close(fd);
+		}
+	}
+	rc = xc_domain_increase_reservation_exact(xch, 0, 2, 0, 0, mfn);
+	have_pages = rc == 0;
+	if (have_pages && fmem) {
+		pp = xenforeignmemory_map(fmem, DOMID_SELF,
+					  PROT_READ | PROT_WRITE, 1, &mfn[0],
+					  &err[0]);
+		pq = xenforeignmemory_map(fmem, DOMID_SELF,
+					  PROT_READ | PROT_WRITE, 1, &mfn[1],
+					  &err[1]);
+	}
+	rc = bar != MAP_FAILED && pp && pq && !err[0] && !err[1] ? 0 : -1;
+	if (!rc)
+		rc = xpi_map_range(h, DMA_BFN_A, mfn[0], 1, RW) ||
+		     xpi_map_range(h, DMA_BFN_B, mfn[1], 1, RW);
+	mapped = !rc;
+	if (!rc)
+		rc = guest_create(xch, &d2, 0);
+	if (!rc) {
+		rc = xendevicemodel_create_ioreq_server(
+			dm, d2, HVM_IOREQSRV_BUFIOREQ_ATOMIC, &ios2);
+		have_ios2 = !rc;
+	}
+	if (!rc)
+		rc = xendevicemodel_set_ioreq_server_state(dm, d2, ios2, 1);
+	check(rc == 0,
+	      "scratch: edu, dom0 pages P and Q at BFNs A and B, a second"
+	      " guest d%u with ioreq server %u (%d)",
+	      d2, ios2, rc);
+	if (rc)
+		goto out;
+	/* d1's page 900 RW and 901 read-only, d2's page 900 RW: swap_mfn. */
+	rc = fop(IOMMUOP_map_foreign_page, RWF | IOMMUOP_swap_mfn, s1, 900, d1,
+		 ios1, NULL);
+	if (!rc)
+		rc = fop(IOMMUOP_map_foreign_page,
+			 IOMMUOP_readable | IOMMUOP_swap_mfn, r1, 901, d1, ios1,
+			 NULL);
+	if (!rc)
+		rc = fop(IOMMUOP_map_foreign_page, RWF | IOMMUOP_swap_mfn, s2,
+			 900, d2, ios2, NULL);
+	b1 = guest_pages(xch, d1);
+	b2 = guest_pages(xch, d2);
+	g = 900;
+	if (!rc)
+		rc = xc_domain_decrease_reservation_exact(xch, d1, 1, 0, &g);
+	g = 901;
+	if (!rc)
+		rc = xc_domain_decrease_reservation_exact(xch, d1, 1, 0, &g);
+	g = 900;
+	if (!rc)
+		rc = xc_domain_decrease_reservation_exact(xch, d2, 1, 0, &g);
+	check(rc == 0 && guest_pages(xch, d1) == b1 - 2 &&
+		      guest_pages(xch, d2) == b2 - 1,
+	      "scratch: three swap_mfn pages (two of d%u, one read-only; one"
+	      " of d%u) ballooned out and let go of at once (%d)",
+	      d1, d2, rc);
+	if (rc)
+		goto out;
+	for (unsigned int i = 0; i < EDU_LEN; i++)
+		x[i] = (unsigned char)(i * 11 + 1);
+	memcpy(pp, x, EDU_LEN);
+	rc = edu_move(bar, DMA_BFN_A, s1);
+	memset(pq, 0, 4096);
+	if (!rc)
+		rc = edu_move(bar, s1, DMA_BFN_B);
+	check(rc == 0 && !memcmp(pq, x, EDU_LEN),
+	      "scratch: edu wrote through d%u's swapped BFN and reads it back"
+	      " through it (d%u's scratch page) (%d)",
+	      d1, d1, rc);
+	memset(pq, 0, 4096);
+	rc = edu_move(bar, s2, DMA_BFN_B);
+	check(rc == 0 && memcmp(pq, x, EDU_LEN),
+	      "scratch: what edu wrote through d%u's swapped BFN is not"
+	      " readable through d%u's swapped BFN (%d)",
+	      d1, d2, rc);
+	for (unsigned int i = 0; i < EDU_LEN; i++)
+		pp[i] = (unsigned char)(i * 5 + 2);
+	rc = edu_move(bar, DMA_BFN_A, r1);
+	snprintf(p, sizeof(p), "fault addr %llx", (unsigned long long)r1 << 12);
+	check(rc == 0 && xen_console_has(xch, p),
+	      "scratch: edu's write through the read-only mapping's swapped"
+	      " BFN faults (Xen logged \"%s\")",
+	      p);
+	memset(pq, 0, 4096);
+	if (!rc)
+		rc = edu_move(bar, r1, DMA_BFN_B);
+	check(rc == 0 && !memcmp(pq, x, EDU_LEN),
+	      "scratch: the read-only swapped BFN reads d%u's scratch page,"
+	      " which that write did not change (%d)",
+	      d1, rc);
+	check(fop(IOMMUOP_unmap_foreign_page, 0, s1, 0, 0, ios1, NULL) == 0 &&
+		      fop(IOMMUOP_unmap_foreign_page, 0, r1, 0, 0, ios1,
+			  NULL) == 0 &&
+		      fop(IOMMUOP_unmap_foreign_page, 0, s2, 0, 0, ios2,
+			  NULL) == 0,
+	      "scratch: the three swapped BFNs unmapped");
+out:
+	if (mapped) {
+		xpi_unmap_range(h, DMA_BFN_A, 1);
+		xpi_unmap_range(h, DMA_BFN_B, 1);
+	}
+	if (pp)
+		xenforeignmemory_unmap(fmem, pp, 1);
+	if (pq)
+		xenforeignmemory_unmap(fmem, pq, 1);
+	if (have_pages)
+		xc_domain_decrease_reservation_exact(xch, 0, 2, 0, mfn);
+	if (fmem)
+		xenforeignmemory_close(fmem);
+	if (bar != MAP_FAILED)
+		munmap((void *)bar, 1 << 20);
+	if (d2) {
+		if (have_ios2)
+			xendevicemodel_destroy_ioreq_server(dm, d2, ios2);
+		check(xc_domain_destroy(xch, d2) == 0, "d%u destroyed", d2);
+	}
+}
+
 /* mode: 0 relaxed (everything), 1 passthrough, 2 strict. */
 static void foreign(int mode)
 {
@@ -566,8 +886,13 @@ static void foreign(int mode)
 		      fop(IOMMUOP_unmap_foreign_page, 0, mfn, 0, 0, ios,
 			  NULL) == -ENOENT,
 	      "unmap_foreign_page ends the lookup (then -ENOENT)");
+	alias_cap(domid, ios);
+	quota(xch, domid, ios);
 	grants(xch, domid);
 	balloon(xch, dm, domid, ios);
+	/* After the listener's checks: these leave INVALIDATEs in the ring. */
+	release_after_flush(xch, domid, ios);
+	scratch_dma(xch, dm, domid, ios);
 
 out:
 	guest_end(xch, dm, domid, have_ios, ios);

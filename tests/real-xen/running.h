@@ -422,4 +422,117 @@ out:
 	guest_end(xch, dm, domid, have_ios, ios);
 }
 
+/*
+ * The synchronous fallback's queue is per ioreq server and the work per
+ * exit is bounded: an emulator makes 64 mappings of each of 10 pages of a
+ * running guest (the alias cap), disables its server and the guest's
+ * pages are ballooned out while it runs: 640 INVALIDATEs, the ring takes
+ * 511, the rest wait for a server that can take none.  Xen's debug
+ * counter (dom0's 'j' key, read back from the console ring) shows the
+ * entries looked at in one exit stay at most one per server, not the
+ * queue's length; destroying the server drops its queue.
+ */
+#define PB_PAGES 10u
+#define PB_BFN UINT64_C(0x2000000) /* below 2^32: 4-byte ring entries */
+static void pending_bounded(void)
+{
+	xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+	xendevicemodel_handle *dm = xendevicemodel_open(NULL, 0);
+	xenforeignmemory_handle *fm = xenforeignmemory_open(NULL, 0);
+	xenforeignmemory_resource_handle *res = NULL;
+	static struct pv_iommu_op ops[PB_PAGES * 64];
+	static xen_pfn_t list[PB_PAGES];
+	struct timespec ts = { 1, 0 };
+	struct pv_counters c0, c1, c2;
+	uint32_t domid = 0;
+	ioservid_t ios = 0;
+	void *pages = NULL;
+	unsigned long before = 0, during, after;
+	int rc, n, have_ios = 0, r1, r2;
+	const char *step = "guest";
+
+	rc = xch && dm && fm ? guest_create(xch, &domid, 0) : -1;
+	if (!rc) {
+		step = "ioreq server";
+		rc = xendevicemodel_create_ioreq_server(
+			dm, domid, HVM_IOREQSRV_BUFIOREQ_ATOMIC, &ios);
+		have_ios = rc == 0;
+	}
+	if (!rc) {
+		res = xenforeignmemory_map_resource(
+			fm, (domid_t)domid, XENMEM_resource_ioreq_server, ios,
+			0, 2, &pages, PROT_READ | PROT_WRITE, 0);
+		rc = res ? 0 : -1;
+	}
+	if (!rc)
+		rc = xendevicemodel_set_ioreq_server_state(dm, domid, ios, 1);
+	for (unsigned int i = 0; i < PB_PAGES * 64; i++)
+		fop_fill(&ops[i], IOMMUOP_map_foreign_page, RWF, PB_BFN + i,
+			 RUN_GFN0 + 2 * (i / 64), (uint16_t)domid, ios);
+	if (!rc) {
+		step = "map";
+		n = fops_count(ops, PB_PAGES * 64, 0);
+		rc = n == (int)(PB_PAGES * 64) ? 0 : -1;
+	}
+	if (!rc) {
+		step = "disable";
+		rc = xendevicemodel_set_ioreq_server_state(dm, domid, ios, 0);
+	}
+	if (!rc) {
+		step = "run";
+		rc = run_load(fm, domid, 0);
+	}
+	if (!rc)
+		rc = run_set_cpu(xch, domid);
+	if (!rc)
+		rc = xc_domain_unpause(xch, domid);
+	check(rc == 0,
+	      "pending queue: a running guest d%u, %u of its pages mapped 64"
+	      " times each, its ioreq server %u disabled (%s: %d)",
+	      domid, PB_PAGES, ios, step, rc);
+	if (rc)
+		goto out;
+	before = guest_pages(xch, domid);
+	pv_counters(xch, &c0); /* the maxima start again */
+	for (unsigned int i = 0; i < PB_PAGES; i++)
+		list[i] = RUN_GFN0 + 2 * i;
+	rc = xc_domain_decrease_reservation_exact(xch, domid, PB_PAGES, 0,
+						  list);
+	nanosleep(&ts, NULL); /* the guest runs on, exit after exit */
+	during = guest_pages(xch, domid);
+	r1 = pv_counters(xch, &c1);
+	check(rc == 0 && r1 == 0 && c1.queued > 8 && c1.examined >= 1 &&
+		      c1.examined <= 8,
+	      "pending queue: the guest ran with %lu INVALIDATEs queued for"
+	      " its disabled server, and at most %u were looked at in one exit"
+	      " (bounded by the 8 servers, not by the queue) (%d, %d)",
+	      c1.queued, c1.examined, rc, r1);
+	check(during == before,
+	      "pending queue: the mapped frames stay allocated (%lu -> %lu"
+	      " guest pages)",
+	      before, during);
+	rc = xendevicemodel_destroy_ioreq_server(dm, domid, ios);
+	have_ios = rc != 0;
+	r2 = pv_counters(xch, &c2);
+	check(rc == 0 && r2 == 0 && c2.queued == 0,
+	      "pending queue: destroying the server dropped its queue (%lu"
+	      " queued now) (%d)",
+	      c2.queued, rc);
+	for (unsigned int i = 0; i < PB_PAGES * 64; i++)
+		fop_fill(&ops[i], IOMMUOP_unmap_foreign_page, 0, PB_BFN + i, 0, 0,
+			 ios);
+	n = fops_count(ops, PB_PAGES * 64, 0);
+	after = guest_pages(xch, domid);
+	check(n == (int)(PB_PAGES * 64) && after == before - PB_PAGES,
+	      "pending queue: the %u mappings unmapped and the %u frames freed"
+	      " (%d, %lu guest pages)",
+	      PB_PAGES * 64, PB_PAGES, n, after);
+out:
+	if (res)
+		xenforeignmemory_unmap_resource(fm, res);
+	if (fm)
+		xenforeignmemory_close(fm);
+	guest_end(xch, dm, domid, have_ios, ios);
+}
+
 #endif /* XPI_REAL_XEN_RUNNING_H */
