@@ -162,10 +162,13 @@ static int backlog_push(struct sim_ioserver *s, uint64_t bfn)
 
 /*
  * One exit (or resume) of a vCPU of domain d, as patch 0005's
- * pv_iommu_send_pending(): it looks at d's own servers only, and at the
- * first waiting invalidate of each that may take one, so its work is
- * bounded by the number of servers whatever the queues hold.  The number
- * delivered.
+ * pv_iommu_send_pending(): it looks at d's own servers only; per server it
+ * sends the queue in order through the buffered ring while that has room,
+ * then the first entry the ring cannot take synchronously if a slot is
+ * free, and stops at the first entry that can go neither way (a disabled
+ * server, an outstanding synchronous one, no slot).  So the entries looked
+ * at in one exit are at most, per server, the ring's free slots plus one,
+ * whatever the queues hold.  The number delivered.
  */
 static unsigned int exit_pass(struct xpi_sim *sim, struct sim_domain *d)
 {
@@ -173,17 +176,37 @@ static unsigned int exit_pass(struct xpi_sim *sim, struct sim_domain *d)
 
 	for (unsigned int i = 0; i < SIM_MAX_IOSERVERS; i++) {
 		struct sim_ioserver *s = d->ios[i];
+		int more = 1;
 
-		if (!s || s->disabled || !s->qlen || s->bfn_outstanding)
-			continue;
-		examined++;
-		if (!send_now(sim, s, s->q[s->qhead]))
-			continue;
-		sent++;
-		s->qhead++;
-		if (!--s->qlen)
-			s->qhead = 0;
-		s->st.waiting = s->qlen;
+		/*
+		 * Behind an unanswered synchronous one nothing goes, to keep
+		 * the order (Xen's other vCPUs could still use the ring
+		 * meanwhile; the simulator has one, which waits).
+		 */
+		while (s && more && s->qlen && !s->bfn_outstanding) {
+			uint64_t bfn = s->q[s->qhead];
+			int v;
+
+			examined++;
+			if (s->disabled)
+				break;
+			if (!buffered_send(s, bfn)) {
+				/* No room: one synchronous, then this
+				 * server's turn ends. */
+				v = free_sync_slot(sim, s);
+				if (v < 0)
+					break;
+				sync_send(s, (unsigned int)v, bfn, 8, SYNC_BFN);
+				s->bfn_outstanding = 1;
+				more = 0;
+			}
+			notify_emulator(s);
+			sent++;
+			s->qhead++;
+			if (!--s->qlen)
+				s->qhead = 0;
+			s->st.waiting = s->qlen;
+		}
 	}
 	sim->st.exits++;
 	if (examined > sim->st.max_exit_examined)

@@ -1393,22 +1393,25 @@ START_TEST(queue_waits_while_disabled_and_exits_are_bounded)
 		ck_assert_uint_eq(sstats(G3, ios[k]).sync_sent, 0);
 		ck_assert_uint_eq(ring_read(bufpage(G3, ios[k]), got, 1), 0);
 	}
+	/* An exit looks at each disabled server's first entry only. */
 	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 0);
-	ck_assert_uint_eq(stats().max_exit_examined, 0);
-	/* Enabled: each exit looks at one entry per server, no more. */
+	ck_assert_uint_eq(stats().max_exit_examined, 4);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 0);
+	ck_assert_uint_eq(stats().max_exit_examined, 4);
+	/* Enabled: one exit sends each queue through its ring (room). */
 	for (k = 0; k < 4; k++)
 		ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3,
 								  ios[k], 1),
 				 0);
 	ck_assert_uint_eq(sstats(G3, ios0).waiting, 100);
-	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 4);
-	ck_assert_uint_eq(stats().max_exit_examined, 4);
-	for (k = 0; k < 4; k++)
-		ck_assert_uint_eq(sstats(G3, ios[k]).waiting, 99);
-	for (i = 1; i < 100; i++)
-		ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 4);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 400);
+	ck_assert_uint_eq(stats().max_exit_examined, 400);
+	for (k = 0; k < 4; k++) {
+		ck_assert_uint_eq(sstats(G3, ios[k]).waiting, 0);
+		ck_assert_uint_eq(sstats(G3, ios[k]).sync_sent, 0);
+	}
 	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 0);
-	ck_assert_uint_eq(stats().max_exit_examined, 4);
 	/* In order, each server its own BFNs. */
 	for (k = 0; k < 4; k++) {
 		ck_assert_uint_eq(ring_read(bufpage(G3, ios[k]), got, 128),
@@ -1434,6 +1437,42 @@ START_TEST(queue_waits_while_disabled_and_exits_are_bounded)
 					 0);
 	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(unmapf(0, HW_BFN + 0x8000 + i, ios1, 0), 0);
+}
+END_TEST
+
+/*
+ * A queue longer than the ring: one exit looks at the ring's free slots
+ * plus one (the synchronous one), never the whole queue; the next exit,
+ * with the ring still full and that synchronous ioreq unanswered, looks at
+ * one entry.
+ */
+START_TEST(queue_longer_than_the_ring_bounds_each_exit)
+{
+	const unsigned int n = 600, slots = 511;
+	uint64_t got[512];
+	unsigned int i;
+
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 0),
+			 0);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(mapf(0, HW_BFN + i, i, G3, ios0, RW, 0), 0);
+		ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, i), 0);
+	}
+	ck_assert_uint_eq(sstats(G3, ios0).waiting, n);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 1),
+			 0);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), (int)slots + 1);
+	ck_assert_uint_eq(stats().max_exit_examined, slots + 1);
+	ck_assert_uint_eq(sstats(G3, ios0).sync_sent, 1);
+	ck_assert_uint_eq(sstats(G3, ios0).waiting, n - slots - 1);
+	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), 0);
+	ck_assert_uint_eq(stats().max_exit_examined, slots + 1);
+	/* In order: the ring holds the first 511 BFNs. */
+	ck_assert_uint_eq(ring_read(bufpage(G3, ios0), got, 512), slots);
+	for (i = 0; i < slots; i++)
+		ck_assert_uint_eq(got[i], HW_BFN + i);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(unmapf(0, HW_BFN + i, ios0, 0), 0);
 }
 END_TEST
 
@@ -1598,6 +1637,7 @@ static Suite *balloon_suite(void)
 	tcase_add_test(tc, scratch_frame_lives_until_its_last_swapped_bfn_goes);
 	tcase_add_test(tc, scratch_that_cannot_be_made_means_no_swap);
 	tcase_add_test(tc, queue_waits_while_disabled_and_exits_are_bounded);
+	tcase_add_test(tc, queue_longer_than_the_ring_bounds_each_exit);
 	tcase_add_test(tc, queue_is_bounded_by_the_frames_records);
 	tcase_add_test(tc, queue_of_a_destroyed_server_is_dropped);
 	suite_add_tcase(s, tc);

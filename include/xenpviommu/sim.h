@@ -301,10 +301,15 @@ int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim, uint16_t domid,
 				     uint16_t id, int enabled);
 
 /**
- * One vCPU of guest @p domid exits to Xen or resumes: of each of the
- * guest's enabled servers with nothing synchronous outstanding, the first
- * waiting invalidate is tried (through the ring, else synchronously), so
- * the work is bounded by the number of servers.  Other guests' queues are
+ * One vCPU of guest @p domid exits to Xen or resumes, as Xen's
+ * pv_iommu_send_pending(): per server of the guest, its waiting
+ * invalidates go in order through the buffered ring while it has room,
+ * then the first one the ring cannot take goes synchronously if the server
+ * has a free slot and nothing synchronous outstanding; the server's turn
+ * ends at the first entry that can go neither way (a disabled server's
+ * first entry).  So the entries looked at in one exit
+ * (xpi_sim_stats.max_exit_examined) are at most, per server, its ring's
+ * free slots plus one, whatever the queues hold.  Other guests' queues are
  * not looked at.  (The simulator also runs such exits by itself, until
  * nothing more can go, after xpi_sim_ioreq_notify(): the vCPU that waited
  * resumes and the guest runs on.)
@@ -381,8 +386,8 @@ struct xpi_sim_stats {
 	 * guest's waiting invalidates once). */
 	uint64_t exits;
 	/** The largest number of waiting invalidates examined in one exit:
-	 * at most the guest's number of ioreq servers (8), however long
-	 * the queues are. */
+	 * per server at most its ring's free slots plus one, however long
+	 * the queues are (patch 0005's bound). */
 	uint64_t max_exit_examined;
 	/** Waiting invalidates dropped because their server was destroyed. */
 	uint64_t invalidates_dropped;
