@@ -605,20 +605,29 @@ START_TEST(no_map_without_its_record)
 
 	ck_assert_int_eq(xpi_pol_restrict(&c, 3), 0);
 	ck_assert_int_eq(xpi_pol_window_alloc(&c, 64, &w), 0);
-	xpi_pol_fail_allocs = 1; /* the record table's first allocation */
-	op = op_map_foreign(w, 3, 1, 0);
+	/* 48 records fill the first table (64 slots at 3/4) */
+	for (int i = 0; i < 48; i++) {
+		op = op_map_foreign(w + i, 3, 1, 0);
+		ck_assert_int_eq(run1(&c, &op), 0);
+	}
+	ck_assert_uint_eq(c.tab.nslots, 64);
+	/* the 49th needs a larger table, which cannot be had */
+	xpi_pol_fail_allocs = 1;
+	op = op_map_foreign(w + 48, 3, 1, 0);
 	ck_assert_int_eq(run1(&c, &op), -ENOMEM);
-	ck_assert_uint_eq(fx.ops, 0);
-	ck_assert_uint_eq(fx.n, 0);
+	ck_assert_int_eq(xpi_pol_fail_allocs, 0);
+	ck_assert_uint_eq(fx.ops, 48);
+	ck_assert_uint_eq(fx.n, 48);
 	/* with memory, the map is recorded: unmap allowed, close drains */
-	op = op_map_foreign(w, 3, 1, 0);
+	op = op_map_foreign(w + 48, 3, 1, 0);
 	ck_assert_int_eq(run1(&c, &op), 0);
-	op = op_map_foreign(w + 1, 3, 1, 0);
+	op = op_map_foreign(w + 49, 3, 1, 0);
 	ck_assert_int_eq(run1(&c, &op), 0);
-	op = op_unmap_foreign(w, 1);
+	op = op_unmap_foreign(w + 48, 1);
 	ck_assert_int_eq(run1(&c, &op), 0);
-	ck_assert_uint_eq(fx.n, 1);
-	/* teardown checks that close unmaps w + 1 */
+	ck_assert_uint_eq(fx.n, 49);
+	ck_assert_uint_eq(xpi_pol_count(&c), 49);
+	/* teardown checks that close unmaps the other 49 */
 }
 END_TEST
 
