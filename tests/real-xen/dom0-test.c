@@ -330,7 +330,7 @@ static void quota_checks(void)
 static void binding_checks(void)
 {
 	uint64_t wa = 0, wb = 0;
-	int a = shim_open(), b = shim_open();
+	int a = shim_open(), b = shim_open(), rc;
 	struct pv_iommu_op op;
 
 	memset(&op, 0, sizeof(op));
@@ -340,8 +340,8 @@ static void binding_checks(void)
 		check(0, "two fds restricted to domid 1, with windows");
 		return;
 	}
-	check(sop(a, IOMMUOP_map_foreign_page, wa, 1, 3, &op) == 1000 + ENOSYS &&
-		      op.status == -EINPROGRESS,
+	rc = sop(a, IOMMUOP_map_foreign_page, wa, 1, 3, &op);
+	check(rc == 1000 + ENOSYS && op.status == -EINPROGRESS,
 	      "fd A names ioreq server 3: sent (ENOSYS), its status says"
 	      " not processed (-EINPROGRESS) (%d)", op.status);
 	check(sop(b, IOMMUOP_map_foreign_page, wb, 1, 3, NULL) == -EPERM,

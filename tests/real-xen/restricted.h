@@ -201,8 +201,8 @@ static void restricted_emulators(void)
 	/* L-2: a map and its unmap in one call */
 	two[0] = rx_op(IOMMUOP_map_foreign_page, wa + 2, 14, g1, sa);
 	two[1] = rx_op(IOMMUOP_unmap_foreign_page, wa + 2, 0, 0, sa);
-	check(rx_ops(A, two, 2) == 0 && two[0].status == 0 &&
-		      two[1].status == 0,
+	rc = rx_ops(A, two, 2);
+	check(rc == 0 && two[0].status == 0 && two[1].status == 0,
 	      "restricted: map and unmap of one BFN in one call (%d, %d)",
 	      two[0].status, two[1].status);
 	/* M-3: quota */
