@@ -199,6 +199,11 @@ void xpi_pol_space_init(struct xpi_pol_space *s, u64 base, u64 limit,
 	pol_lock_init(&s->lookup_lock);
 }
 
+void xpi_pol_space_destroy(struct xpi_pol_space *s)
+{
+	tab_free(&s->lookups);
+}
+
 void xpi_pol_ctx_init(struct xpi_pol_ctx *c, struct xpi_pol_space *s)
 {
 	c->space = s;

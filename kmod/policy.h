@@ -121,6 +121,8 @@ struct xpi_pol_ctx {
 void xpi_pol_space_init(struct xpi_pol_space *s, u64 base, u64 limit,
 			const struct xpi_pol_limits *lim,
 			xpi_pol_hcall_fn hcall, void *hcall_arg);
+/* Frees the shared lookup table; every descriptor must be destroyed. */
+void xpi_pol_space_destroy(struct xpi_pol_space *s);
 void xpi_pol_ctx_init(struct xpi_pol_ctx *c, struct xpi_pol_space *s);
 /*
  * Frees the records, drops the descriptor's holds on shared lookup

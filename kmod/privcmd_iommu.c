@@ -7,8 +7,11 @@
  * This misc device gives such an emulator do_iommu_op (Xen PV IOMMU,
  * draft B) with the checks that make it safe: a descriptor restricted to
  * a domid may only name that domid, only use BFNs from the windows it
- * reserved here (unique across every open descriptor) and only unmap what
- * it mapped; whatever it still has mapped is unmapped when it closes.
+ * reserved here (unique across every open descriptor), only name the
+ * ioreq servers no other restricted descriptor uses, only unmap what it
+ * mapped, and hold no more windows and mappings than its quotas; whatever
+ * it still has mapped is unmapped when it closes.  Xen's lookup entries,
+ * shared by all of dom0, are counted across descriptors.
  *
  * The ioctl ABI is include/xenpviommu/shim.h; the policy is policy.c,
  * shared with a user-space test.
@@ -255,6 +258,7 @@ static int __init shim_init(void)
 		.records = max_records,
 	};
 	long max_ram;
+	int rc;
 
 	if (!xen_domain())
 		return -ENODEV;
@@ -278,12 +282,16 @@ static int __init shim_init(void)
 		return -EINVAL;
 	}
 	xpi_pol_space_init(&space, bfn_base, bfn_limit, &lim, iommu_op, NULL);
-	return misc_register(&shim_dev);
+	rc = misc_register(&shim_dev);
+	if (rc)
+		xpi_pol_space_destroy(&space);
+	return rc;
 }
 
 static void __exit shim_exit(void)
 {
 	misc_deregister(&shim_dev);
+	xpi_pol_space_destroy(&space);
 }
 
 module_init(shim_init);

@@ -196,7 +196,7 @@ static void teardown(void)
 	ck_assert_uint_eq(space.lookups.nrecs, 0);
 	/* every descriptor closed: nothing is left mapped in Xen */
 	ck_assert_uint_eq(fx.n, 0);
-	free(space.lookups.recs);
+	xpi_pol_space_destroy(&space);
 }
 
 /* Run one op through the policy loop; returns its status. */
