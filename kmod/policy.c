@@ -695,13 +695,19 @@ static long flush(struct xpi_pol_ctx *c, struct pv_iommu_op *ops,
 	return rc;
 }
 
-static int needs_lookup_lock(const struct pv_iommu_op *ops, unsigned int n)
+/*
+ * The shared lookup table is touched by lookups and by the unmaps of a
+ * descriptor that holds lookups; other chunks run without its lock.
+ */
+static int needs_lookup_lock(const struct xpi_pol_ctx *c,
+			     const struct pv_iommu_op *ops, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		if (ops[i].subop_id == IOMMUOP_lookup_foreign_page ||
-		    ops[i].subop_id == IOMMUOP_unmap_foreign_page)
+		    (c->nlookups &&
+		     ops[i].subop_id == IOMMUOP_unmap_foreign_page))
 			return 1;
 	return 0;
 }
@@ -710,7 +716,7 @@ long xpi_pol_run(struct xpi_pol_ctx *c, struct pv_iommu_op *ops,
 		 unsigned int n, unsigned int *processed)
 {
 	struct xpi_pol_space *s = c->space;
-	int locked = needs_lookup_lock(ops, n);
+	int locked = needs_lookup_lock(c, ops, n);
 	unsigned int i, nsend = 0;
 	long rc = 0;
 

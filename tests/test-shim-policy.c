@@ -41,6 +41,11 @@ static struct {
 	long rc;
 	int saw_non_sentinel; /* an op arrived with a status not -EINPROGRESS */
 	int null_xen;	      /* answer 0 to everything, keep nothing */
+	/* at each call: Xen has the lookup entry iff the shim counts holders */
+	struct xpi_pol_space *watch;
+	uint64_t watch_mfn;
+	uint16_t watch_ios;
+	int watch_broken;
 } fx;
 
 static struct fx_map *fx_find(uint64_t bfn, uint16_t ios, int lookup)
@@ -129,6 +134,18 @@ static long fx_hcall(void *arg, struct pv_iommu_op *ops, unsigned int count)
 {
 	(void)arg;
 	fx.calls++;
+	if (fx.watch) {
+		/* the caller holds lookup_lock: the count is stable */
+		struct xpi_pol_rec *g = NULL;
+		struct xpi_pol_tab *t = &fx.watch->lookups;
+
+		for (size_t i = 0; i < t->nslots; i++)
+			if (t->recs[i].kind && t->recs[i].bfn == fx.watch_mfn &&
+			    t->recs[i].ioserver == fx.watch_ios)
+				g = &t->recs[i];
+		if (!fx_find(fx.watch_mfn, fx.watch_ios, 1) != !g)
+			fx.watch_broken++;
+	}
 	for (unsigned int i = 0; i < count; i++) {
 		if (fx.stop_after >= 0 && i == (unsigned int)fx.stop_after) {
 			fx.stop_after = -1;
@@ -863,6 +880,61 @@ START_TEST(release_is_one_pass)
 }
 END_TEST
 
+struct looker {
+	struct xpi_pol_ctx ctx;
+	int errors;
+};
+
+static void *look_loop(void *arg)
+{
+	struct looker *l = arg;
+
+	for (int i = 0; i < 500; i++) {
+		struct pv_iommu_op op = op_lookup(3, 40, 1);
+		unsigned int processed;
+
+		if (xpi_pol_run(&l->ctx, &op, 1, &processed) || op.status)
+			l->errors++;
+		op = op_unmap_foreign(FX_MFN(3, 40), 1);
+		if (xpi_pol_run(&l->ctx, &op, 1, &processed) || op.status)
+			l->errors++;
+	}
+	return NULL;
+}
+
+/*
+ * M-2 under threads: four descriptors look up and end one page in a loop;
+ * at every hypercall Xen holds the entry exactly when some descriptor
+ * does, and at the end nothing is left.
+ */
+START_TEST(shared_lookup_across_threads)
+{
+	struct looker l[4];
+	pthread_t t[4];
+
+	fx.watch = &space;
+	fx.watch_mfn = FX_MFN(3, 40);
+	fx.watch_ios = 1;
+	for (int i = 0; i < 4; i++) {
+		xpi_pol_ctx_init(&l[i].ctx, &space);
+		l[i].errors = 0;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, look_loop, &l[i]),
+				 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(l[i].errors, 0);
+		xpi_pol_release(&l[i].ctx);
+		xpi_pol_ctx_destroy(&l[i].ctx);
+	}
+	ck_assert_int_eq(fx.watch_broken, 0);
+	ck_assert_uint_gt(fx.calls, 0);
+	ck_assert_uint_eq(fx_refs(FX_MFN(3, 40)), 0);
+	ck_assert_uint_eq(xpi_pol_lookup_holders(&space, FX_MFN(3, 40), 1), 0);
+	fx.watch = NULL;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("shim-policy");
@@ -889,6 +961,7 @@ int main(void)
 	tcase_add_test(tc, lookup_result_in_window_range_refused);
 	tcase_add_test(tc, results_kept_when_the_call_fails);
 	tcase_add_test(tc, map_then_unmap_in_one_chunk);
+	tcase_add_test(tc, shared_lookup_across_threads);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("big");
 	tcase_add_checked_fixture(tc, setup_big, teardown);
