@@ -39,6 +39,9 @@ static int pol_fail(void)
 }
 
 static void pol_warn(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void pol_warn(const char *fmt, ...)
 {
 	va_list ap;
 
