@@ -14,6 +14,13 @@
  * A and U share survives A's close; A's quota holds; a process killed
  * with SIGKILL in the middle of its batches leaves the others' mappings
  * alone, and its own are gone.
+ *
+ * To call it: #include "restricted.h" after "flask.h" in patched-test.c,
+ * and restricted_emulators() from relaxed() (or a mode of its own: with a
+ * "restricted" mode it ran as one boot of scripts/real-xen-test with
+ * XPI_XEN=hypervisor/work/xen-pviommu and
+ * XPI_BOOTS="restricted|<the vtd qemu args>|iommu=1|restricted", 24 checks
+ * in about a minute).
  */
 #ifndef XPI_REAL_XEN_RESTRICTED_H
 #define XPI_REAL_XEN_RESTRICTED_H
