@@ -304,7 +304,7 @@ static void quota_checks(void)
 	      maxw, maxf, module_param("max_records"));
 	if (fd < 0 || other < 0 || !maxw) {
 		check(0, "open two descriptors");
-		return;
+		goto out;
 	}
 	check(restrict_to(fd, 1) == 0, "RESTRICT to domid 1");
 	check(window(fd, maxf + 1, &first) == EDQUOT,
@@ -318,8 +318,11 @@ static void quota_checks(void)
 	      "one more window than max_windows: EDQUOT");
 	check(window(other, 1000, &first) == 0,
 	      "an unrestricted fd still gets a window");
-	close(fd);
-	close(other);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (other >= 0)
+		close(other);
 }
 
 /*
@@ -338,6 +341,10 @@ static void binding_checks(void)
 	if (a < 0 || b < 0 || restrict_to(a, 1) || restrict_to(b, 1) ||
 	    window(a, 16, &wa) || window(b, 16, &wb)) {
 		check(0, "two fds restricted to domid 1, with windows");
+		if (a >= 0)
+			close(a);
+		if (b >= 0)
+			close(b);
 		return;
 	}
 	rc = sop(a, IOMMUOP_map_foreign_page, wa, 1, 3, &op);
