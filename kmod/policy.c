@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "user-compat.h"
+
 int xpi_pol_fail_allocs;
 int xpi_pol_warnings;
 
@@ -38,10 +40,7 @@ static int pol_fail(void)
 	return 1;
 }
 
-static void pol_warn(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static void pol_warn(const char *fmt, ...)
+static __printf(1, 2) void pol_warn(const char *fmt, ...)
 {
 	va_list ap;
 
