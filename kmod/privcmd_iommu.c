@@ -7,8 +7,11 @@
  * This misc device gives such an emulator do_iommu_op (Xen PV IOMMU,
  * draft B) with the checks that make it safe: a descriptor restricted to
  * a domid may only name that domid, only use BFNs from the windows it
- * reserved here (unique across every open descriptor) and only unmap what
- * it mapped; whatever it still has mapped is unmapped when it closes.
+ * reserved here (unique across every open descriptor), only name the
+ * ioreq servers no other restricted descriptor uses, only unmap what it
+ * mapped, and hold no more windows and mappings than its quotas; whatever
+ * it still has mapped is unmapped when it closes.  Xen's lookup entries,
+ * shared by all of dom0, are counted across descriptors.
  *
  * The ioctl ABI is include/xenpviommu/shim.h; the policy is policy.c,
  * shared with a user-space test.
@@ -23,6 +26,8 @@
 
 #include <xen/xen.h>
 #include <xen/xen-ops.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/memory.h>
 #include <asm/xen/hypercall.h>
 
 #include "policy.h"
@@ -40,17 +45,31 @@ static unsigned long long bfn_limit = 1ULL << 36;
 module_param(bfn_limit, ullong, 0444);
 MODULE_PARM_DESC(bfn_limit, "One past the last BFN of the windows");
 
+static unsigned int max_windows = XPI_SHIM_DEFAULT_MAX_WINDOWS;
+module_param(max_windows, uint, 0444);
+MODULE_PARM_DESC(max_windows, "Windows a restricted descriptor may hold");
+
+static unsigned long long max_window_frames =
+	XPI_SHIM_DEFAULT_MAX_WINDOW_FRAMES;
+module_param(max_window_frames, ullong, 0444);
+MODULE_PARM_DESC(max_window_frames,
+		 "BFNs a restricted descriptor's windows may hold together");
+
+static unsigned long long max_records = XPI_SHIM_DEFAULT_MAX_RECORDS;
+module_param(max_records, ullong, 0444);
+MODULE_PARM_DESC(max_records,
+		 "Live mappings a restricted descriptor may hold");
+
 static struct xpi_pol_space space;
 
 struct shim_file {
 	struct mutex lock; /* ctx and buf */
 	struct xpi_pol_ctx ctx;
 	struct pv_iommu_op buf[XPI_POL_CHUNK];
-	struct pv_iommu_op send[XPI_POL_CHUNK];
-	unsigned int idx[XPI_POL_CHUNK];
 };
 
-static long iommu_op(struct pv_iommu_op *ops, unsigned int count)
+static long iommu_op(void *unused, struct pv_iommu_op *ops,
+		     unsigned int count)
 {
 	long rc;
 
@@ -60,43 +79,12 @@ static long iommu_op(struct pv_iommu_op *ops, unsigned int count)
 	return rc;
 }
 
-/*
- * One chunk already in f->buf: ops the policy refuses get their status
- * here, the rest go to the hypervisor in one call, and the results are
- * merged back in place.
- */
-static long run_chunk(struct shim_file *f, unsigned int n)
-{
-	unsigned int i, nsend = 0;
-	long rc = 0;
-
-	for (i = 0; i < n; i++) {
-		int st = xpi_pol_check(&f->ctx, &f->buf[i]);
-
-		f->buf[i].status = st;
-		if (st)
-			continue;
-		f->send[nsend] = f->buf[i];
-		f->idx[nsend++] = i;
-	}
-	if (nsend)
-		rc = iommu_op(f->send, nsend);
-	if (rc)
-		return rc;
-	for (i = 0; i < nsend; i++) {
-		f->buf[f->idx[i]] = f->send[i];
-		if (xpi_pol_note(&f->ctx, &f->send[i]))
-			pr_warn_ratelimited("privcmd-iommu: cannot record BFN %llx; it will not be unmapped at close\n",
-					    f->send[i].u.map_page.bfn);
-	}
-	return 0;
-}
-
 static long ioctl_op(struct shim_file *f, void __user *uarg)
 {
 	struct xpi_shim_op arg = { 0 };
 	struct pv_iommu_op __user *uops;
 	u32 argsz, done = 0;
+	unsigned int processed;
 	long rc = 0;
 
 	if (get_user(argsz, (u32 __user *)uarg))
@@ -117,11 +105,14 @@ static long ioctl_op(struct shim_file *f, void __user *uarg)
 			rc = -EFAULT;
 			break;
 		}
-		rc = run_chunk(f, n);
-		if (rc)
-			break;
+		rc = xpi_pol_run(&f->ctx, f->buf, n, &processed);
+		/* also on an error: the processed ops have their results */
 		if (copy_to_user(uops + done, f->buf, n * sizeof(*f->buf))) {
 			rc = -EFAULT;
+			break;
+		}
+		if (rc) {
+			done += processed;
 			break;
 		}
 		done += n;
@@ -216,7 +207,7 @@ static long shim_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int shim_open(struct inode *inode, struct file *file)
 {
-	struct shim_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	struct shim_file *f = kvzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 
 	if (!f)
 		return -ENOMEM;
@@ -233,18 +224,13 @@ static int shim_open(struct inode *inode, struct file *file)
 static int shim_release(struct inode *inode, struct file *file)
 {
 	struct shim_file *f = file->private_data;
-	size_t n;
+	size_t failed = xpi_pol_release(&f->ctx);
 
-	while ((n = xpi_pol_drain(&f->ctx, f->buf, XPI_POL_CHUNK)) > 0) {
-		long rc = iommu_op(f->buf, n);
-
-		if (rc)
-			pr_warn("privcmd-iommu: unmapping at close failed: %ld\n",
-				rc);
-		cond_resched();
-	}
+	if (failed)
+		pr_warn("privcmd-iommu: %zu mappings could not be unmapped at close\n",
+			failed);
 	xpi_pol_ctx_destroy(&f->ctx);
-	kfree(f);
+	kvfree(f);
 	return 0;
 }
 
@@ -266,19 +252,46 @@ static struct miscdevice shim_dev = {
 
 static int __init shim_init(void)
 {
+	struct xpi_pol_limits lim = {
+		.windows = max_windows,
+		.window_frames = max_window_frames,
+		.records = max_records,
+	};
+	long max_ram;
+	int rc;
+
 	if (!xen_domain())
 		return -ENODEV;
 	if (bfn_base >= bfn_limit) {
 		pr_err("privcmd-iommu: bfn_base must lie below bfn_limit\n");
 		return -EINVAL;
 	}
-	xpi_pol_space_init(&space, bfn_base, bfn_limit);
-	return misc_register(&shim_dev);
+	/*
+	 * Lookup results are machine frames (BFN = MFN): no window may
+	 * reach down to RAM, or a lookup could alias a window's BFN.
+	 */
+	max_ram = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
+	if (max_ram < 0) {
+		pr_err("privcmd-iommu: cannot read the highest RAM frame: %ld\n",
+		       max_ram);
+		return (int)max_ram;
+	}
+	if (bfn_base <= (unsigned long long)max_ram) {
+		pr_err("privcmd-iommu: bfn_base %llx must lie above the highest RAM frame %lx\n",
+		       bfn_base, max_ram);
+		return -EINVAL;
+	}
+	xpi_pol_space_init(&space, bfn_base, bfn_limit, &lim, iommu_op, NULL);
+	rc = misc_register(&shim_dev);
+	if (rc)
+		xpi_pol_space_destroy(&space);
+	return rc;
 }
 
 static void __exit shim_exit(void)
 {
 	misc_deregister(&shim_dev);
+	xpi_pol_space_destroy(&space);
 }
 
 module_init(shim_init);

@@ -15,4 +15,6 @@ typedef uint32_t u32;
 typedef uint16_t u16;
 typedef uint8_t u8;
 
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
 #endif

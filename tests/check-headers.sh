@@ -12,6 +12,7 @@ cat >"$tmp/all.c" <<'C'
 #include <xenpviommu/sim.h>
 #include <xenpviommu/shim.h>
 #include <xenpviommu/listener.h>
+#include <xenpviommu/deprivilege.h>
 int main(void)
 {
 	struct pv_iommu_op op;
