@@ -225,6 +225,7 @@ static void kmod_transport(uint64_t mfn)
 #include "foreign.h"
 #include "running.h"
 #include "flask.h"
+#include "restricted.h"
 
 static void relaxed(void)
 {
@@ -296,6 +297,7 @@ static void relaxed(void)
 	running_guest(1);
 	running_guest(0);
 	pending_bounded();
+	restricted_emulators();
 	shim_release_on_kill(m);
 	kmod_transport(m);
 }
