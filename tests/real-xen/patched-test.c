@@ -199,6 +199,7 @@ static void kmod_transport(uint64_t mfn)
 #include "dma-truth.h"
 #include "foreign.h"
 #include "running.h"
+#include "hostile.h"
 #include "flask.h"
 
 static void relaxed(void)
@@ -268,6 +269,7 @@ static void relaxed(void)
 	foreign(0);
 	running_guest(1);
 	running_guest(0);
+	hostile_guest_checks();
 	shim_release_on_kill(m);
 	kmod_transport(m);
 }
