@@ -52,7 +52,8 @@ static const struct pvg_op hostile_ops[] = { PVG_OPS };
 /*
  * Build the PV guest as domain *@domid (set once it exists, for the caller
  * to destroy) with @params on its command line, run it until it shuts
- * down, and copy its results page into @out.  0, or the step that failed.
+ * down, and copy its results page into @out.  NULL, or the step that
+ * failed.
  */
 static const char *hostile_run(xc_interface *xch, uint32_t *domid,
 			       uint64_t *params, struct pvg_results *out)
