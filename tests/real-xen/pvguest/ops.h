@@ -135,6 +135,16 @@ struct pvg_op {
 
 #define PVG_MAX_OPS 40
 
+/*
+ * After the rows, the review's sweep in one call (so Xen may preempt it
+ * and continue): unmap_foreign_page of PVG_SWEEP_BFNS BFNs centred on
+ * dom0's foreign BFN and as many on its lookup BFN, each with ioreq
+ * servers 0..PVG_SWEEP_IOS - 1.  Every op must get -ENOENT.
+ */
+#define PVG_SWEEP_BFNS 128u
+#define PVG_SWEEP_IOS 8u
+#define PVG_SWEEP (2 * PVG_SWEEP_BFNS * PVG_SWEEP_IOS)
+
 /* The guest's results page, read by dom0 after the guest shut down. */
 struct pvg_results {
 	uint32_t magic;	      /* PVG_MAGIC once the guest parsed its line */
@@ -143,6 +153,10 @@ struct pvg_results {
 	int32_t console;      /* console_io(CONSOLEIO_write)'s return */
 	int64_t big_count;    /* do_iommu_op(ops, 0x80000000) */
 	int64_t bad_handle;   /* do_iommu_op(NULL, 1) */
+	int64_t sweep_rc;     /* the sweep's call */
+	uint32_t sweep_enoent; /* its ops with status -ENOENT */
+	int32_t sweep_other;  /* the first other status (0 if none) */
+	uint64_t sweep_other_bfn; /* and its BFN */
 	uint64_t params[PVG_NPARAMS];
 	struct {
 		int64_t rc;	/* the call's return */
