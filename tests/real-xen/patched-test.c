@@ -224,6 +224,7 @@ static void kmod_transport(uint64_t mfn)
 #include "dma-truth.h"
 #include "foreign.h"
 #include "running.h"
+#include "hostile.h"
 #include "flask.h"
 #include "restricted.h"
 
@@ -297,6 +298,7 @@ static void relaxed(void)
 	running_guest(1);
 	running_guest(0);
 	pending_bounded();
+	hostile_guest_checks();
 	restricted_emulators();
 	shim_release_on_kill(m);
 	kmod_transport(m);
