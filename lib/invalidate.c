@@ -672,10 +672,13 @@ static int take_ring(struct xpi_listener *l, struct pass *pp, void *page,
 		if (span > 2 * (max - c.entries))
 			span = 2 * (max - c.entries);
 		while (k + 2 <= span) {
-			uint64_t v = xpi_ring_slot(&c, k);
-			uint64_t v2 = xpi_ring_slot(&c, k + 1);
+			uint64_t v = xpi_ring_slot(&c, k), v2;
 
-			if (!xpi_ring_is_invalidate8(v, v2))
+			if ((uint32_t)v != XPI_RING_INVALIDATE8)
+				break;
+			/* Xen writes the same first four bytes in both. */
+			v2 = xpi_ring_slot(&c, k + 1);
+			if ((uint32_t)v2 != XPI_RING_INVALIDATE8)
 				break;
 			take_bfn(l, &p, xpi_ring_value8(v, v2));
 			k += 2;
