@@ -93,6 +93,13 @@ static int resolve_own(const struct xpi_sim *sim, const struct sim_domain *c,
 			return -EPERM;
 		if (sim->frames[m].flags & FRAME_XEN)
 			return -EPERM;
+		/*
+		 * A frame nobody owns (free) has no owner to take the
+		 * reference from: Xen's page_get_owner_and_reference() gives
+		 * NULL, and the map is refused.
+		 */
+		if (sim->frames[m].flags & FRAME_FREE)
+			return -EPERM;
 		if (strict_hw && sim->frames[m].owner != XPI_SIM_HWDOM)
 			return -EPERM;
 		if (i == 0)

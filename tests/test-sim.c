@@ -525,6 +525,34 @@ START_TEST(map_page_relaxed_hwdom_maps_any_non_xen_mfn)
 }
 END_TEST
 
+/*
+ * A frame nobody owns is never mapped, with or without no_ref_cnt: Xen takes
+ * the reference together with the owner it checks, and a free frame has
+ * none (M-1).  Until now the simulator let dom0 map a free frame by MFN,
+ * which Xen never did.
+ */
+START_TEST(map_page_of_a_free_frame_is_eperm)
+{
+	uint64_t m = mfn_of(G3, 7);
+	struct xpi_sim_stats before;
+
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 7), 0);
+	ck_assert_uint_eq(frame(m).free, 1);
+	before = stats();
+	ck_assert_int_eq(one(0, map_op(HW_BFN, m, RW, 0)), -EPERM);
+	ck_assert_int_eq(one(0, map_op(HW_BFN, m, IOMMU_OP_readable, 0)),
+			 -EPERM);
+	ck_assert_int_eq(one(0, map_op(HW_BFN, m,
+				       RW | IOMMU_MAP_OP_no_ref_cnt, 0)),
+			 -EPERM);
+	/* Nothing changed: still free, no reference, no IOMMU entry. */
+	ck_assert_uint_eq(frame(m).free, 1);
+	ck_assert_uint_eq(frame(m).refs, 0);
+	ck_assert_uint_eq(stats().free_frames, before.free_frames);
+	ck_assert_int_eq(one(0, unmap_op(HW_BFN, 0)), -ENOENT);
+}
+END_TEST
+
 START_TEST(map_page_no_ref_cnt_only_relaxed_hwdom)
 {
 	uint64_t m = 0x1000;
@@ -1732,6 +1760,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, map_page_guest_gfn_not_its_own_is_eperm);
 	tcase_add_test(tc, map_page_strict_hwdom_gfn_not_its_own_is_eperm);
 	tcase_add_test(tc, map_page_relaxed_hwdom_maps_any_non_xen_mfn);
+	tcase_add_test(tc, map_page_of_a_free_frame_is_eperm);
 	tcase_add_test(tc, map_page_no_ref_cnt_only_relaxed_hwdom);
 	tcase_add_test(tc, map_page_no_ref_cnt_strict_hwdom_is_eperm);
 	tcase_add_test(tc, map_page_rmrr_is_eacces);
