@@ -22,11 +22,16 @@
 #define XPI_REAL_XEN_DMA_TRUTH_H
 
 #include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <time.h>
 
 #define __XEN_TOOLS__ 1
+#include <xencall.h>
 #include <xenctrl.h>
+#include <xendevicemodel.h>
 #include <xenforeignmemory.h>
 
 #define EDU_BUF 0x40000u
@@ -282,6 +287,375 @@ out:
 	if (xch)
 		xc_interface_close(xch);
 	munmap((void *)bar, 1 << 20);
+}
+
+/*
+ * DMA racing unmap (issue 13, H-1 test (b)): the device never reads a
+ * frame after Xen handed it on.  A guest page G, its bytes known, is
+ * mapped at BFN R with map_foreign_page (no swap_mfn) and ballooned out of
+ * the guest, so the mapping holds the frame's last reference; an edu read
+ * of R primes the IOTLB.  Then one do_iommu_op call from a libxencall
+ * buffer: unmap_foreign_page(R) and 1023 query_caps.  Xen writes op 0's
+ * status before the call's flush and releases the frame only after it, so
+ * a second thread that sees that status turn 0 while the call runs may
+ * find the frame still the guest's (and the device still reading it), but
+ * never freed and still readable.  After the call: the read faults and the
+ * frame is free.  Second, an edu read loop on another BFN while a batch
+ * unmaps it: no read begun after the call returned gets the page's bytes.
+ *
+ * Each read clears edu's buffer first (a DMA from dom0's page at BFN A):
+ * a faulting read leaves the buffer as it was, and the buffer is then
+ * copied to dom0's page at BFN B (dma_truth()'s pages).
+ *
+ * Guest helpers are foreign.h's (defined after this file).
+ */
+static int guest_create(xc_interface *xch, uint32_t *domid, uint32_t ssidref);
+static unsigned long guest_pages(xc_interface *xch, uint32_t domid);
+static int fop(uint16_t subop, uint16_t flags, uint64_t bfn, uint64_t gfn,
+	       uint16_t domid, uint16_t ios, struct pv_iommu_op *out);
+
+#define RACE_BFN UINT64_C(0x1000200) /* below edu's 40-bit dma_mask */
+#define RACE_LOOP_BFN (RACE_BFN + 1)
+#define RACE_OPS 1024u
+#define RACE_HYPERCALL 56 /* do_iommu_op in hypervisor/patches */
+#define RACE_UNSET 0x5a5a5a5a /* op 0's status before Xen writes it */
+
+struct race {
+	volatile unsigned char *bar;
+	unsigned char *pz, *pq;	/* dom0's pages at BFN A (reset), BFN B */
+	unsigned char guest[EDU_LEN];	/* the guest page's bytes */
+	xc_interface *xch;
+	xencall_handle *xcall;
+	struct pv_iommu_op *ops;	/* the call's libxencall buffer */
+	uint32_t domid;
+	uint16_t ios;
+	uint64_t bfn;
+	long call_rc;
+	atomic_int done;	/* the call returned */
+	atomic_int iters;	/* loop: reads finished */
+	/* what the polling thread saw when op 0's status turned 0 */
+	int saw, in_call, read_rc, read_guest;
+	unsigned long pages_at, free_at;
+	/* the loop: reads begun after the call returned, how many got G */
+	int loop_before_guest, loop_after, loop_after_guest, loop_err;
+};
+
+static unsigned long race_free_pages(xc_interface *xch)
+{
+	xc_physinfo_t pi;
+
+	memset(&pi, 0, sizeof(pi));
+	return xc_physinfo(xch, &pi) ? 0 : (unsigned long)pi.free_pages;
+}
+
+/* One read of @bfn: 1 if it got the guest's bytes, 0 if not, <0 timeout. */
+static int race_read(struct race *r, uint64_t bfn)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < EDU_LEN; i++)
+		r->pz[i] = (unsigned char)(i * 3 + 0x41);
+	memset(r->pq, 0, 4096);
+	rc = edu_dma(r->bar, DMA_BFN_A << 12, EDU_BUF, 0);
+	if (!rc)
+		rc = edu_dma(r->bar, bfn << 12, EDU_BUF, 0);
+	if (!rc)
+		rc = edu_dma(r->bar, EDU_BUF, DMA_BFN_B << 12, 1);
+	return rc ? rc : !memcmp(r->pq, r->guest, EDU_LEN);
+}
+
+/* The call: unmap_foreign_page(r->bfn), then query_caps to the end. */
+static void race_fill(struct race *r)
+{
+	memset(r->ops, 0, RACE_OPS * sizeof(*r->ops));
+	r->ops[0].subop_id = IOMMUOP_unmap_foreign_page;
+	r->ops[0].u.unmap_foreign_page.bfn = r->bfn;
+	r->ops[0].u.unmap_foreign_page.ioserver = r->ios;
+	for (unsigned int i = 0; i < RACE_OPS; i++) {
+		if (i)
+			r->ops[i].subop_id = IOMMUOP_query_caps;
+		r->ops[i].status = RACE_UNSET;
+	}
+}
+
+static void *race_call(void *arg)
+{
+	struct race *r = arg;
+
+	r->call_rc = xencall2(r->xcall, RACE_HYPERCALL,
+			      (uint64_t)(uintptr_t)r->ops, RACE_OPS);
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+/* Thread 2: wait for op 0's status to turn 0, then look and read. */
+static void race_poll(struct race *r)
+{
+	volatile int32_t *st = &r->ops[0].status;
+
+	while (*st == RACE_UNSET && !atomic_load(&r->done))
+		sched_yield(); /* one vCPU: let the call's thread in */
+	r->saw = *st == 0;
+	r->in_call = !atomic_load(&r->done);
+	r->free_at = race_free_pages(r->xch);
+	r->pages_at = guest_pages(r->xch, r->domid);
+	r->read_rc = race_read(r, r->bfn);
+	r->read_guest = r->read_rc == 1;
+}
+
+/* Thread 2 of the loop: reads until three began after the call returned. */
+static void *race_loop(void *arg)
+{
+	struct race *r = arg;
+
+	for (int i = 0; i < 200 && r->loop_after < 3; i++) {
+		int after = atomic_load(&r->done), rc = race_read(r, r->bfn);
+
+		if (rc < 0) {
+			r->loop_err = rc;
+			break;
+		}
+		if (!after && !i)
+			r->loop_before_guest = rc;
+		if (after) {
+			r->loop_after++;
+			r->loop_after_guest += rc;
+		}
+		atomic_fetch_add(&r->iters, 1);
+	}
+	return NULL;
+}
+
+/* Guest page @g filled with r->guest, mapped at @bfn, ballooned out. */
+static int race_prepare(struct race *r, xenforeignmemory_handle *fmem,
+			xen_pfn_t g, uint64_t bfn, unsigned long *pages)
+{
+	unsigned char *gp;
+	unsigned long before;
+	int err = 0, rc;
+
+	gp = xenforeignmemory_map(fmem, r->domid, PROT_READ | PROT_WRITE, 1,
+				  &g, &err);
+	if (!gp || err) {
+		if (gp)
+			xenforeignmemory_unmap(fmem, gp, 1);
+		return -1;
+	}
+	for (unsigned int i = 0; i < EDU_LEN; i++)
+		r->guest[i] = gp[i] = (unsigned char)(i * 29 + bfn);
+	xenforeignmemory_unmap(fmem, gp, 1);
+	rc = fop(IOMMUOP_map_foreign_page,
+		 IOMMUOP_readable | IOMMUOP_writeable, bfn, g,
+		 (uint16_t)r->domid, r->ios, NULL);
+	before = guest_pages(r->xch, r->domid);
+	if (!rc)
+		rc = xc_domain_decrease_reservation_exact(r->xch, r->domid, 1,
+							  0, &g);
+	*pages = guest_pages(r->xch, r->domid);
+	r->bfn = bfn;
+	return rc || *pages != before ? -2 : 0;
+}
+
+static int race_ops_ok(struct race *r)
+{
+	int k = r->ops[0].status == 0;
+
+	for (unsigned int i = 1; i < RACE_OPS; i++)
+		k += r->ops[i].status == 0;
+	return k;
+}
+
+static void dma_race(void)
+{
+	static struct race r;
+	xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
+	xendevicemodel_handle *dm = xendevicemodel_open(NULL, 0);
+	xen_pfn_t mfn[2] = { 0, 0 };
+	unsigned long pages, free0, free1, pages1;
+	int rc, fd, err[2] = { 1, 1 }, have_pages = 0, have_ios = 0;
+	int mapped = 0;
+	char dir[300], p[320];
+	ioservid_t ios = 0;
+	pthread_t t;
+
+	memset(&r, 0, sizeof(r));
+	r.bar = MAP_FAILED;
+	r.xch = xc_interface_open(NULL, NULL, 0);
+	r.xcall = xencall_open(NULL, 0);
+	if (r.xcall)
+		r.ops = xencall_alloc_buffer(r.xcall,
+					     RACE_OPS * sizeof(*r.ops));
+	edu_find(dir, sizeof(dir));
+	if (dir[0] && !edu_enable(dir)) {
+		snprintf(p, sizeof(p), "%s/resource0", dir);
+		fd = open(p, O_RDWR | O_SYNC);
+		if (fd >= 0) {
+			r.bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, fd, 0);
+			close(fd);
+		}
+	}
+	rc = r.xch && fmem && dm && r.ops && r.bar != MAP_FAILED ? 0 : -1;
+	if (!rc)
+		rc = xc_domain_increase_reservation_exact(r.xch, 0, 2, 0, 0,
+							  mfn);
+	have_pages = !rc;
+	if (!rc) {
+		r.pz = xenforeignmemory_map(fmem, DOMID_SELF,
+					    PROT_READ | PROT_WRITE, 1, &mfn[0],
+					    &err[0]);
+		r.pq = xenforeignmemory_map(fmem, DOMID_SELF,
+					    PROT_READ | PROT_WRITE, 1, &mfn[1],
+					    &err[1]);
+		rc = r.pz && r.pq && !err[0] && !err[1] ? 0 : -1;
+	}
+	if (!rc)
+		rc = xpi_map_range(h, DMA_BFN_A, mfn[0], 1, RW) ||
+		     xpi_map_range(h, DMA_BFN_B, mfn[1], 1, RW);
+	mapped = !rc;
+	if (!rc)
+		rc = guest_create(r.xch, &r.domid, 0);
+	if (!rc) {
+		rc = xendevicemodel_create_ioreq_server(
+			dm, r.domid, HVM_IOREQSRV_BUFIOREQ_ATOMIC, &ios);
+		have_ios = !rc;
+	}
+	if (!rc)
+		rc = xendevicemodel_set_ioreq_server_state(dm, r.domid, ios, 1);
+	r.ios = ios;
+	check(rc == 0,
+	      "DMA race: edu, a libxencall buffer of %u ops, dom0 pages at BFNs"
+	      " A and B, guest d%u with ioreq server %u (%d)",
+	      RACE_OPS, r.domid, ios, rc);
+	if (rc)
+		goto out;
+
+	/* 1. The status-polling race. */
+	rc = race_prepare(&r, fmem, 960, RACE_BFN, &pages);
+	check(rc == 0,
+	      "DMA race: guest page 960 mapped at BFN 0x%llx (map_foreign_page)"
+	      " and ballooned out: the mapping holds its last reference (%lu"
+	      " pages) (%d)",
+	      (unsigned long long)RACE_BFN, pages, rc);
+	if (rc)
+		goto out;
+	rc = race_read(&r, RACE_BFN);
+	check(rc == 1,
+	      "DMA race: edu reads the ballooned page's bytes through BFN"
+	      " 0x%llx (the IOTLB primed) (%d)",
+	      (unsigned long long)RACE_BFN, rc);
+	race_fill(&r);
+	free0 = race_free_pages(r.xch);
+	atomic_store(&r.done, 0);
+	rc = pthread_create(&t, NULL, race_call, &r);
+	if (!rc) {
+		race_poll(&r);
+		pthread_join(t, NULL);
+	}
+	free1 = race_free_pages(r.xch);
+	pages1 = guest_pages(r.xch, r.domid);
+	check(rc == 0 && r.call_rc == 0 && race_ops_ok(&r) == (int)RACE_OPS,
+	      "DMA race: one call of unmap_foreign_page and %u query_caps from"
+	      " the libxencall buffer: all %d ok (%ld)",
+	      RACE_OPS - 1, race_ops_ok(&r), r.call_rc);
+	if (r.saw && r.in_call && r.pages_at == pages) {
+		/* The window: the status written, the frame not yet let go. */
+		check(r.free_at <= free0 || !r.read_guest,
+		      "DMA race: op 0's status seen 0 inside the call, the frame"
+		      " still the guest's (%lu pages; free %lu -> %lu); edu's"
+		      " read then %s",
+		      r.pages_at, free0, r.free_at,
+		      r.read_guest ? "still reached it (not yet freed)"
+				   : "did not reach it");
+	} else {
+		/*
+		 * Not hit: this boot's dom0 has one vCPU (QEMU -smp 1), so
+		 * the polling thread only runs once the call is over (Xen
+		 * preempts only every 1024 frames, after its flush).
+		 */
+		printf("# DMA race: the status-polling window was not hit (op 0"
+		       " seen %s, %s the call, %lu -> %lu guest pages): only the"
+		       " after-return checks below apply\n",
+		       r.saw ? "0" : "unset", r.in_call ? "inside" : "after",
+		       pages, r.pages_at);
+		check(r.saw && r.pages_at == pages - 1 && !r.read_guest,
+		      "DMA race: op 0's status seen 0, the frame freed (%lu"
+		      " pages): edu's read then did not reach it (%d)",
+		      r.pages_at, r.read_rc);
+	}
+	rc = race_read(&r, RACE_BFN);
+	snprintf(p, sizeof(p), "fault addr %llx",
+		 (unsigned long long)RACE_BFN << 12);
+	check(rc == 0 && xen_console_has(r.xch, p),
+	      "DMA race: after the call edu's read of BFN 0x%llx does not reach"
+	      " the page and Xen logged \"%s\" (%d)",
+	      (unsigned long long)RACE_BFN, p, rc);
+	check(pages1 == pages - 1 && free1 >= free0 + 1,
+	      "DMA race: after the call the frame is free (guest pages %lu ->"
+	      " %lu, Xen's free pages %lu -> %lu)",
+	      pages, pages1, free0, free1);
+
+	/* 2. An edu read loop while the batch unmaps. */
+	rc = race_prepare(&r, fmem, 961, RACE_LOOP_BFN, &pages);
+	check(rc == 0,
+	      "DMA race loop: guest page 961 mapped at BFN 0x%llx and"
+	      " ballooned out (%d)",
+	      (unsigned long long)RACE_LOOP_BFN, rc);
+	if (rc)
+		goto out;
+	race_fill(&r);
+	atomic_store(&r.done, 0);
+	atomic_store(&r.iters, 0);
+	rc = pthread_create(&t, NULL, race_loop, &r);
+	if (!rc) {
+		while (!atomic_load(&r.iters) && !r.loop_err)
+			sched_yield();
+		race_call(&r);
+		pthread_join(t, NULL);
+	}
+	pages1 = guest_pages(r.xch, r.domid);
+	check(rc == 0 && r.loop_before_guest == 1 && r.call_rc == 0 &&
+		      race_ops_ok(&r) == (int)RACE_OPS && !r.loop_err,
+	      "DMA race loop: edu's first read got the page's bytes, then one"
+	      " call unmapped it (%ld, %d ops ok, loop %d)",
+	      r.call_rc, race_ops_ok(&r), r.loop_err);
+	snprintf(p, sizeof(p), "fault addr %llx",
+		 (unsigned long long)RACE_LOOP_BFN << 12);
+	check(r.loop_after == 3 && r.loop_after_guest == 0 &&
+		      pages1 == pages - 1 && xen_console_has(r.xch, p),
+	      "DMA race loop: none of the %d reads begun after the call"
+	      " returned got the page's bytes (%d did), the frame is free (%lu"
+	      " -> %lu pages), Xen logged \"%s\"",
+	      r.loop_after, r.loop_after_guest, pages, pages1, p);
+out:
+	if (mapped) {
+		xpi_unmap_range(h, DMA_BFN_A, 1);
+		xpi_unmap_range(h, DMA_BFN_B, 1);
+	}
+	if (r.pz)
+		xenforeignmemory_unmap(fmem, r.pz, 1);
+	if (r.pq)
+		xenforeignmemory_unmap(fmem, r.pq, 1);
+	if (have_pages)
+		xc_domain_decrease_reservation_exact(r.xch, 0, 2, 0, mfn);
+	if (r.domid) {
+		if (have_ios)
+			xendevicemodel_destroy_ioreq_server(dm, r.domid, ios);
+		check(xc_domain_destroy(r.xch, r.domid) == 0, "d%u destroyed",
+		      r.domid);
+	}
+	if (r.ops)
+		xencall_free_buffer(r.xcall, r.ops);
+	if (r.xcall)
+		xencall_close(r.xcall);
+	if (dm)
+		xendevicemodel_close(dm);
+	if (fmem)
+		xenforeignmemory_close(fmem);
+	if (r.xch)
+		xc_interface_close(r.xch);
+	if (r.bar != MAP_FAILED)
+		munmap((void *)r.bar, 1 << 20);
 }
 
 #endif /* XPI_REAL_XEN_DMA_TRUTH_H */

@@ -295,6 +295,7 @@ static void relaxed(void)
 		differential(m, m9, 42, 4000);
 	dma_truth();
 	foreign(0);
+	dma_race();
 	running_guest(1);
 	running_guest(0);
 	pending_bounded();
