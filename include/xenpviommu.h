@@ -288,6 +288,10 @@ long xpi_batch_add_op(struct xpi_batch *b, const struct pv_iommu_op *op);
  * fails the append checks gets -EINVAL, and a map op whose BFN range
  * overlaps a live mapping of this handle -EEXIST, without a hypercall.  Transport answers of EINTR or EAGAIN are retried.  Successful
  * maps are recorded in the handle's tracker and successful unmaps removed.
+ * When a hypercall fails as a whole after the hypervisor processed some of
+ * its ops (Xen reports a failed IOTLB flush that way), the ops it
+ * processed keep the status it wrote (their maps are tracked, so close
+ * unmaps them) and the others get the call's errno.
  * A batch may be submitted once; reset it to reuse it.
  *
  * @return the number of ops that succeeded (status 0), or a negative errno

@@ -684,15 +684,26 @@ static void track(struct xpi_handle *h, const struct pv_iommu_op *op,
 }
 
 /* Send w in chunks of max_ops; a whole-call failure stops and is returned. */
+/*
+ * Every op starts as "not processed" (-EINPROGRESS, a status Xen never
+ * writes).  A call can fail after Xen processed some or all of its ops (an
+ * IOTLB flush failure is folded into the call's result, and an earlier
+ * EINTR resume may have completed part of the chunk): those keep the
+ * status Xen wrote, so their mappings are tracked and can be unmapped;
+ * only the ops still "not processed" take the call's error.
+ */
 static int send_wire(struct xpi_batch *b, struct wire *w)
 {
+	for (size_t i = 0; i < w->n; i++)
+		w->ops[i].status = -EINPROGRESS;
 	for (size_t off = 0; off < w->n; off += b->max_ops) {
 		size_t cnt = w->n - off < b->max_ops ? w->n - off : b->max_ops;
 		int rc = xpi_hypercall(b->h, w->ops + off, (unsigned int)cnt);
 
 		if (rc) {
 			for (size_t i = off; i < w->n; i++)
-				w->ops[i].status = rc;
+				if (w->ops[i].status == -EINPROGRESS)
+					w->ops[i].status = rc;
 			return rc;
 		}
 	}
@@ -858,21 +869,24 @@ XPI_EXPORT long xpi_batch_submit(struct xpi_batch *b)
 	pthread_mutex_unlock(&b->h->lock);
 
 	while (!rc && w.n) {
+		/*
+		 * On a whole-call failure the ops the hypervisor did not
+		 * process carry its errno (send_wire()); those it processed
+		 * keep the status it wrote and are collected, so their maps
+		 * are tracked and can be unmapped.
+		 */
 		rc = send_wire(b, &w);
-		if (rc) {
-			/* Whole-call failure: the unsent ops carry it. */
-			for (size_t i = 0; i < w.n; i++)
-				for (size_t k = 0; k < w.meta[i].nr; k++)
-					if (w.ops[i].status == rc)
-						b->ops[w.meta[i].first + k]
-							.status = rc;
-			w.n = 0;
-		}
 		if (collect(b, &w, &retry))
 			rc = -ENOMEM;
 		if (b->policy == XPI_BATCH_ALL_OR_NOTHING &&
 		    keep_sent(&sent, &w))
 			rc = -ENOMEM;
+		if (rc)
+			/* Not retried: a split superpage keeps its -ENOSPC. */
+			for (size_t i = 0; i < retry.n; i++)
+				for (size_t k = 0; k < retry.meta[i].nr; k++)
+					b->ops[retry.meta[i].first + k].status =
+						retry.ops[i].status;
 		wire_free(&w);
 		w = retry;
 		memset(&retry, 0, sizeof(retry));

@@ -74,15 +74,16 @@ static int xc_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
 	memcpy(t->buf, ops, bytes);
 	rc = xencall2(t->xcall, h->hypercall, (uint64_t)(uintptr_t)t->buf,
 		      count);
-	if (rc < 0) {
+	if (rc < 0)
 		rc = -errno;
-		pthread_mutex_unlock(&t->lock);
-		return rc;
-	}
-	/* Xen writes statuses (and lookup results) back into the buffer. */
+	/*
+	 * Xen writes statuses (and lookup results) back into the buffer, also
+	 * for the ops it processed before a failure the call then reports
+	 * (a failed IOTLB flush): copy them back whatever the result.
+	 */
 	memcpy(ops, t->buf, bytes);
 	pthread_mutex_unlock(&t->lock);
-	return rc > 0 ? -EPROTO : 0;
+	return rc < 0 ? rc : rc > 0 ? -EPROTO : 0;
 }
 
 static void xc_close(struct xpi_handle *h)

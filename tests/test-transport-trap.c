@@ -40,6 +40,7 @@ static void setup(void)
 	unsetenv("XPI_TRAP");
 	unsetenv("XPI_TRAP_VERSION");
 	unsetenv("XPI_TRAP_EINTR");
+	unsetenv("XPI_TRAP_FAIL_AFTER");
 	unsetenv("XPI_BACKEND");
 }
 
@@ -117,6 +118,55 @@ START_TEST(kmod_eintr_resumes_where_it_stopped)
 }
 END_TEST
 
+/*
+ * A call that fails after Xen processed its ops (Xen folds a failed IOTLB
+ * flush into the result): the ops keep the statuses Xen wrote, the maps
+ * are tracked, and close unmaps them (L-1).  Before, every op took the
+ * call's errno and the four mappings stayed behind, untracked.
+ */
+static void results_kept_when_the_call_fails(enum xpi_backend be,
+					     const char *trap)
+{
+	struct xpi_sim *sim = trap_sim();
+	const uint64_t bfn = UINT64_C(1) << 30;
+	struct xpi_batch *b;
+	xpi_handle *h;
+
+	setenv("XPI_TRAP", trap, 1);
+	h = open_backend(be, 0);
+	ck_assert_int_eq(xpi_batch_new(h, &b), 0);
+	/* Not contiguous, so four ops (no coalescing into one extent). */
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(xpi_batch_add_map(b, bfn + i, 2048 + 2 * i, 0,
+						   IOMMU_OP_readable),
+				 i);
+	setenv("XPI_TRAP_FAIL_AFTER", "1", 1);
+	xt_expect_error("failed");
+	ck_assert_int_eq(xpi_batch_submit(b), -EIO);
+	unsetenv("XPI_TRAP_FAIL_AFTER");
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(xpi_batch_status(b, i), 0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 4);
+	ck_assert_uint_eq(xpi_mapping_count(h), 4);
+	xpi_batch_free(b);
+	ck_assert_int_eq(xpi_close(h), 0);
+	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 0);
+}
+
+START_TEST(kmod_results_kept_when_the_call_fails)
+{
+	results_kept_when_the_call_fails(XPI_BACKEND_KMOD, "kmod");
+}
+END_TEST
+
+START_TEST(xencall_results_kept_when_the_call_fails)
+{
+#if HAVE_XEN
+	results_kept_when_the_call_fails(XPI_BACKEND_XENCALL, "xencall");
+#endif
+}
+END_TEST
+
 START_TEST(kmod_abi_version_mismatch)
 {
 	setenv("XPI_TRAP", "kmod", 1);
@@ -184,6 +234,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, kmod_probes_and_takes_its_window);
 	tcase_add_test(tc, kmod_eintr_resumes_where_it_stopped);
+	tcase_add_test(tc, kmod_results_kept_when_the_call_fails);
+	tcase_add_test(tc, xencall_results_kept_when_the_call_fails);
 	tcase_add_test(tc, kmod_abi_version_mismatch);
 	tcase_add_test(tc, auto_prefers_the_shim);
 	tcase_add_test(tc, xencall_marshals_through_privcmd);

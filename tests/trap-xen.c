@@ -193,6 +193,17 @@ static int fail(int err)
 	return -1;
 }
 
+/*
+ * XPI_TRAP_FAIL_AFTER=1: the call processes every op (statuses written),
+ * then reports EIO, as Xen does when the IOTLB flush at its end fails.
+ */
+static int fail_after(void)
+{
+	const char *e = getenv("XPI_TRAP_FAIL_AFTER");
+
+	return e && *e == '1';
+}
+
 static int shim_ioctl(unsigned long req, void *arg)
 {
 	switch (req) {
@@ -238,6 +249,8 @@ static int shim_ioctl(unsigned long req, void *arg)
 		o->done = rc ? 0 : n;
 		if (rc)
 			return fail((int)-rc);
+		if (fail_after())
+			return fail(EIO);
 		return n < o->count ? fail(EINTR) : 0;
 	}
 	default:
@@ -259,6 +272,8 @@ static int privcmd_ioctl(unsigned long req, void *arg)
 	rc = xpi_sim_iommu_op(xpi_trap_sim(), 0,
 			      (struct pv_iommu_op *)(uintptr_t)hc->arg[0],
 			      (unsigned int)hc->arg[1]);
+	if (!rc && fail_after())
+		return fail(EIO);
 	return rc ? fail((int)-rc) : 0;
 }
 #endif
