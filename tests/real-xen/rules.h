@@ -493,6 +493,50 @@ out:
 }
 
 /*
+ * 1 if edu, reading bus address @bfn << 12, gets the EDU_LEN bytes at
+ * @want (through a fresh dom0 frame the library maps at DMA_BFN_B).
+ */
+static int rules_edu_reads(xc_interface *xch, xenforeignmemory_handle *fm,
+			   uint64_t bfn, const unsigned char *want)
+{
+	volatile unsigned char *bar = MAP_FAILED;
+	unsigned char *pq = NULL;
+	xen_pfn_t q = 0;
+	char dir[300], p[320];
+	int fd, err = 1, ok = 0, have = 0, mapped = 0;
+
+	edu_find(dir, sizeof(dir));
+	if (dir[0] && !edu_enable(dir)) {
+		snprintf(p, sizeof(p), "%s/resource0", dir);
+		fd = open(p, O_RDWR | O_SYNC);
+		if (fd >= 0) {
+			bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+			close(fd);
+		}
+	}
+	have = !xc_domain_increase_reservation_exact(xch, 0, 1, 0, 0, &q);
+	if (have)
+		pq = xenforeignmemory_map(fm, DOMID_SELF, PROT_READ | PROT_WRITE,
+					  1, &q, &err);
+	if (pq && !err)
+		mapped = !xpi_map_range(h, DMA_BFN_B, q, 1, RW);
+	if (mapped && bar != MAP_FAILED) {
+		memset(pq, 0, 4096);
+		ok = !edu_move(bar, bfn, DMA_BFN_B) && !memcmp(pq, want, EDU_LEN);
+	}
+	if (mapped)
+		xpi_unmap_range(h, DMA_BFN_B, 1);
+	if (pq)
+		xenforeignmemory_unmap(fm, pq, 1);
+	if (have)
+		xc_domain_decrease_reservation_exact(xch, 0, 1, 0, &q);
+	if (bar != MAP_FAILED)
+		munmap((void *)bar, 1 << 20);
+	return ok;
+}
+
+/*
  * dom0-strict: map_page takes only dom0's own frames.  A guest's MFN is
  * learnt the way strict allows: a grant map with GNTMAP_device_map (and
  * not request_bfn_map) gives the frame's bus address, its MFN.  Also a
@@ -510,7 +554,9 @@ static void strict_foreign_frame(void)
 	uint32_t domid = 0;
 	ioservid_t ios = 0;
 	uint64_t addr = 0, mfn;
-	int rc, r1, r2, have_ios = 0;
+	xen_pfn_t g430 = 430;
+	unsigned char *pg = NULL;
+	int rc, r1, r2, have_ios = 0, err = 1, seen = 0;
 
 	rc = xch && dm && fm ? guest_create(xch, &domid, 0) : -1;
 	if (!rc) {
@@ -543,6 +589,20 @@ static void strict_foreign_frame(void)
 	      domid, (unsigned long long)mfn, rc);
 	if (rc)
 		goto out;
+	/* That MFN is the guest's page: edu reads its bytes there. */
+	pg = xenforeignmemory_map(fm, domid, PROT_READ | PROT_WRITE, 1, &g430,
+				  &err);
+	if (pg && !err) {
+		for (unsigned int i = 0; i < EDU_LEN; i++)
+			pg[i] = (unsigned char)(i * 9 + 4);
+		seen = rules_edu_reads(xch, fm, mfn, pg);
+	}
+	check(seen,
+	      "dom0-strict: it is that page: edu reads what dom0 wrote into"
+	      " d%u's page 430 at bus address 0x%llx (the grant's entry)",
+	      domid, (unsigned long long)addr);
+	if (pg)
+		xenforeignmemory_unmap(fm, pg, 1);
 	r1 = gnt_unmap(xch, gop.handle, addr);
 	r2 = raw(IOMMUOP_map_page, RW, HIGH, mfn);
 	check(r2 == -EPERM,
