@@ -133,6 +133,10 @@ static void dying_target(void)
 	      domid, ios, (unsigned long long)RULES_BFN,
 	      (unsigned long long)mfn, rc);
 	if (rc) {
+		/* Whatever was made (the statuses do not matter then). */
+		fop(IOMMUOP_unmap_foreign_page, 0, RULES_BFN, 0, 0, ios, NULL);
+		if (mfn)
+			fop(IOMMUOP_unmap_foreign_page, 0, mfn, 0, 0, ios, NULL);
 		guest_end(xch, dm, domid, have_ios, ios);
 		return;
 	}
@@ -393,7 +397,7 @@ static void pending_per_guest(void)
 	static struct pv_iommu_op ops[PB_PAGES * 64];
 	struct timespec ts = { 1, 0 };
 	struct rules_pg g[2];
-	struct pv_counters c0, c1, c2, c3;
+	struct pv_counters c0 = { 0 }, c1 = { 0 }, c2 = { 0 }, c3 = { 0 };
 	unsigned long q1, q2;
 	int rc = xch && dm && fm ? 0 : -1, n, r;
 	const char *step = "guest 1";
