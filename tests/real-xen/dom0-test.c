@@ -365,6 +365,9 @@ static void binding_checks(void)
 	close(b);
 }
 
+#define XPI_RULES_STOCK
+#include "rules.h"
+
 static int shim_restricted_to(int fd)
 {
 	struct xpi_shim_info info = { .argsz = sizeof(info) };
@@ -493,6 +496,7 @@ int main(void)
 		window_checks();
 		quota_checks();
 		binding_checks();
+		server_quota();
 		deprivilege_checks();
 	}
 	xpi_caps("xencall");

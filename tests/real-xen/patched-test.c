@@ -227,6 +227,7 @@ static void kmod_transport(uint64_t mfn)
 #include "hostile.h"
 #include "flask.h"
 #include "restricted.h"
+#include "rules.h"
 
 static void relaxed(void)
 {
@@ -301,6 +302,10 @@ static void relaxed(void)
 	pending_bounded();
 	hostile_guest_checks();
 	restricted_emulators();
+	dying_target();
+	identity_unmap();
+	grant_alias_cap();
+	pending_per_guest();
 	shim_release_on_kill(m);
 	kmod_transport(m);
 }
@@ -328,6 +333,7 @@ static void strict(void)
 	large_batch(m);
 	dma_truth();
 	foreign(2);
+	strict_foreign_frame();
 }
 
 static void passthrough(void)
