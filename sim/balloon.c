@@ -33,8 +33,8 @@ static void xen_frame_free(struct xpi_sim *sim, uint64_t mfn)
 	sim->st.free_frames++;
 }
 
-XPI_EXPORT int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid,
-				   uint64_t gfn)
+/* xpi_sim_balloon_out() with the simulator's lock held. */
+int sim_balloon_out_locked(struct xpi_sim *sim, uint16_t domid, uint64_t gfn)
 {
 	struct sim_domain *d;
 	struct sim_frame *f;
@@ -42,9 +42,6 @@ XPI_EXPORT int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid,
 	uint64_t mfn, scratch;
 	int rc, swap;
 
-	if (!sim)
-		return -EINVAL;
-	SIM_LOCK(sim);
 	rc = p2m_frame(sim, domid, gfn, &d, &mfn);
 	if (rc)
 		goto out;
@@ -119,6 +116,18 @@ XPI_EXPORT int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid,
 	}
 out:
 	free(idx);
+	return rc;
+}
+
+XPI_EXPORT int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid,
+				   uint64_t gfn)
+{
+	int rc;
+
+	if (!sim)
+		return -EINVAL;
+	SIM_LOCK(sim);
+	rc = sim_balloon_out_locked(sim, domid, gfn);
 	SIM_UNLOCK(sim);
 	return rc;
 }

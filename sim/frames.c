@@ -543,3 +543,17 @@ int xpi_sim_debug_release_before_flush(struct xpi_sim *sim, int on)
 	SIM_UNLOCK(sim);
 	return 0;
 }
+
+int xpi_sim_debug_map_race(struct xpi_sim *sim, int old_order, uint16_t domid,
+			   uint64_t gfn)
+{
+	if (!sim)
+		return -EINVAL;
+	SIM_LOCK(sim);
+	sim->map_race_armed = 1;
+	sim->map_race_old = old_order != 0;
+	sim->map_race_domid = domid;
+	sim->map_race_gfn = gfn;
+	SIM_UNLOCK(sim);
+	return 0;
+}

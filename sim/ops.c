@@ -113,9 +113,34 @@ static int resolve_own(const struct xpi_sim *sim, const struct sim_domain *c,
 	return 0;
 }
 
+static void take_refs(struct xpi_sim *sim, uint64_t mfn, unsigned int order,
+		      int w, int noref)
+{
+	if (!noref)
+		for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
+			sim_frame_get(sim, mfn + i, w);
+}
+
+/*
+ * 37fded6's second pass, for the M-1 test hook only: get_page() with the
+ * owner read again; for a frame freed since the check that owner is NULL,
+ * and x86's get_page(pg, NULL) "succeeds" without taking a reference, so
+ * the frame stays free while the IOMMU maps it.
+ */
+static void old_second_pass(struct xpi_sim *sim, uint64_t mfn,
+			    unsigned int order, int w, int noref)
+{
+	if (noref)
+		return;
+	for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
+		if (!(sim->frames[mfn + i].flags & FRAME_FREE))
+			sim_frame_get(sim, mfn + i, w);
+}
+
 static int op_map_page(struct xpi_sim *sim, struct sim_domain *c,
 		       struct pv_iommu_op *op)
 {
+	int raced = 0;
 	unsigned int order = pv_iommu_flags_order(op->flags);
 	uint64_t bfn = op->u.map_page.bfn, gfn = op->u.map_page.gfn, mfn, v;
 	int w = (op->flags & IOMMU_OP_writeable) != 0;
@@ -133,25 +158,46 @@ static int op_map_page(struct xpi_sim *sim, struct sim_domain *c,
 	rc = resolve_own(sim, c, gfn, order, &mfn);
 	if (rc)
 		return rc;
+	if (sim->map_race_armed) {
+		/*
+		 * The M-1 test hook: another vCPU balloons a frame out between
+		 * the owner check and the references.  Xen takes each reference
+		 * in the check's pass, so the frame stays held; 37fded6's series
+		 * took them in a second pass.
+		 */
+		sim->map_race_armed = 0;
+		raced = sim->map_race_old ? 2 : 1;
+		if (raced == 1)
+			take_refs(sim, mfn, order, w, noref);
+		sim_balloon_out_locked(sim, sim->map_race_domid,
+				       sim->map_race_gfn);
+	}
 	if (w && any_pinned(sim, mfn, order))
-		return -EPERM;
-	if (sim_rmrr_hit(c, bfn, order))
-		return -EACCES;
-	if (sim_range_taken(sim, c, bfn, order))
-		return -EEXIST;
-	if (!sim_alias_room(sim, mfn, UINT64_C(1) << order))
-		return -EMLINK;
-	if (sim_fault(sim))
-		return -EIO;
-	v = mfn | ((op->flags & IOMMU_OP_readable) ? IOV_R : 0) |
-	    (w ? IOV_W : 0) | (noref ? IOV_NOREF : 0);
-	rc = iommu_insert(sim, c, bfn, order, v);
-	if (rc)
+		rc = -EPERM;
+	else if (sim_rmrr_hit(c, bfn, order))
+		rc = -EACCES;
+	else if (sim_range_taken(sim, c, bfn, order))
+		rc = -EEXIST;
+	else if (!sim_alias_room(sim, mfn, UINT64_C(1) << order))
+		rc = -EMLINK;
+	else if (sim_fault(sim))
+		rc = -EIO;
+	if (!rc) {
+		v = mfn | ((op->flags & IOMMU_OP_readable) ? IOV_R : 0) |
+		    (w ? IOV_W : 0) | (noref ? IOV_NOREF : 0);
+		rc = iommu_insert(sim, c, bfn, order, v);
+	}
+	if (rc) {
+		if (raced == 1 && !noref)
+			for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
+				sim_frame_put(sim, mfn + i, w);
 		return rc;
+	}
 	sim_alias_add(sim, mfn, UINT64_C(1) << order, 1);
-	if (!noref)
-		for (uint64_t i = 0; i < (UINT64_C(1) << order); i++)
-			sim_frame_get(sim, mfn + i, w);
+	if (raced == 2)
+		old_second_pass(sim, mfn, order, w, noref);
+	else if (raced == 0)
+		take_refs(sim, mfn, order, w, noref);
 	return 0;
 }
 

@@ -239,6 +239,11 @@ struct xpi_sim {
 	struct sim_iotlb_pend *pend; /* stale since the last flush */
 	size_t npend, pendcap;
 	int release_before_flush;   /* test hook: 37fded6's order */
+	/* Test hook (M-1): one balloon-out during the next map_page, between
+	 * its owner check and its references; old: 37fded6's order. */
+	int map_race_armed, map_race_old;
+	uint16_t map_race_domid;
+	uint64_t map_race_gfn;
 	uint64_t early_frees;	    /* frames freed while stale, unreported */
 	uint64_t early_mfn[16];
 	/* Foreign extents + lookup entries per target domid (quota). */
@@ -324,5 +329,19 @@ int xpi_sim_debug_corrupt_refs(struct xpi_sim *sim, uint64_t mfn, int delta);
  * auditor can be seen to catch it.
  */
 int xpi_sim_debug_release_before_flush(struct xpi_sim *sim, int on);
+
+/*
+ * Test hook (M-1): during the next map_page, right after its owner check,
+ * domain @p domid balloons out @p gfn, as another vCPU could in Xen.  With
+ * @p old_order the map takes its references afterwards, as 37fded6's
+ * series did (a frame freed meanwhile is mapped with no reference, which
+ * the auditor reports); otherwise in the same pass as the check, as Xen
+ * does now (the freed page stays, held by the mapping).  0, -EINVAL.
+ */
+int xpi_sim_debug_map_race(struct xpi_sim *sim, int old_order, uint16_t domid,
+			   uint64_t gfn);
+
+/* xpi_sim_balloon_out() with the lock held. */
+int sim_balloon_out_locked(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
 
 #endif
