@@ -97,6 +97,29 @@ static int edu_enable(const char *dir)
 	return ok ? 0 : -EIO;
 }
 
+/*
+ * Find edu, turn bus mastering on and map its BAR 0 (1 MiB): the BAR, or
+ * MAP_FAILED.  @dir receives its sysfs directory, empty if there is none.
+ */
+static volatile unsigned char *edu_map_bar(char *dir, size_t len)
+{
+	void *bar = MAP_FAILED;
+	char p[320];
+	int fd;
+
+	edu_find(dir, len);
+	if (!dir[0] || edu_enable(dir))
+		return MAP_FAILED;
+	snprintf(p, sizeof(p), "%s/resource0", dir);
+	fd = open(p, O_RDWR | O_SYNC);
+	if (fd >= 0) {
+		bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   fd, 0);
+		close(fd);
+	}
+	return bar;
+}
+
 static void edu_w64(volatile unsigned char *bar, unsigned int off, uint64_t v)
 {
 	*(volatile uint64_t *)(bar + off) = v;
@@ -472,7 +495,7 @@ static void dma_race(void)
 	xendevicemodel_handle *dm = xendevicemodel_open(NULL, 0);
 	xen_pfn_t mfn[2] = { 0, 0 };
 	unsigned long pages, free0, free1, pages1;
-	int rc, fd, err[2] = { 1, 1 }, have_pages = 0, have_ios = 0;
+	int rc, err[2] = { 1, 1 }, have_pages = 0, have_ios = 0;
 	int mapped = 0;
 	char dir[300], p[320];
 	ioservid_t ios = 0;
@@ -485,16 +508,7 @@ static void dma_race(void)
 	if (r.xcall)
 		r.ops = xencall_alloc_buffer(r.xcall,
 					     RACE_OPS * sizeof(*r.ops));
-	edu_find(dir, sizeof(dir));
-	if (dir[0] && !edu_enable(dir)) {
-		snprintf(p, sizeof(p), "%s/resource0", dir);
-		fd = open(p, O_RDWR | O_SYNC);
-		if (fd >= 0) {
-			r.bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-				     MAP_SHARED, fd, 0);
-			close(fd);
-		}
-	}
+	r.bar = edu_map_bar(dir, sizeof(dir));
 	rc = r.xch && fmem && dm && r.ops && r.bar != MAP_FAILED ? 0 : -1;
 	if (!rc)
 		rc = xc_domain_increase_reservation_exact(r.xch, 0, 2, 0, 0,

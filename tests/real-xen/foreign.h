@@ -651,19 +651,10 @@ static void scratch_dma(xc_interface *xch, xendevicemodel_handle *dm,
 	char dir[300], p[320];
 	uint32_t d2 = 0;
 	ioservid_t ios2 = 0;
-	int rc, fd, err[2], have_pages = 0, have_ios2 = 0, mapped = 0;
+	int rc, err[2], have_pages = 0, have_ios2 = 0, mapped = 0;
 	unsigned long b1, b2;
 
-	edu_find(dir, sizeof(dir));
-	if (dir[0] && !edu_enable(dir)) {
-		snprintf(p, sizeof(p), "%s/resource0", dir);
-		fd = open(p, O_RDWR | O_SYNC);
-		if (fd >= 0) {
-			bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-				   MAP_SHARED, fd, 0);
-			close(fd);
-		}
-	}
+	bar = edu_map_bar(dir, sizeof(dir));
 	rc = xc_domain_increase_reservation_exact(xch, 0, 2, 0, 0, mfn);
 	have_pages = rc == 0;
 	if (have_pages && fmem) {

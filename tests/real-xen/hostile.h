@@ -140,11 +140,11 @@ static void hostile_guest_checks(void)
 	xen_pfn_t mfn[2] = { 0, 0 }, vg = HOSTILE_GFN;
 	uint32_t victim = 0, pvdom = 0;
 	int rc, have_ios = 0, have_frames = 0, mapped_a = 0, mapped_b = 0;
-	int have_fgn = 0, have_look = 0, err[2] = { 0, 0 }, fd;
+	int have_fgn = 0, have_look = 0, err[2] = { 0, 0 };
 	unsigned long before = 0, during, after;
 	const char *step;
 	ioservid_t ios = 0;
-	char dir[300], p[320];
+	char dir[300];
 	struct pv_iommu_op op;
 
 	/* The victim and dom0's mappings of its pages, as an emulator's. */
@@ -277,16 +277,7 @@ static void hostile_guest_checks(void)
 	       r.console);
 
 	/* dom0's mappings are intact: DMA first, then the references. */
-	edu_find(dir, sizeof(dir));
-	if (dir[0] && !edu_enable(dir)) {
-		snprintf(p, sizeof(p), "%s/resource0", dir);
-		fd = open(p, O_RDWR | O_SYNC);
-		if (fd >= 0) {
-			bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-				   MAP_SHARED, fd, 0);
-			close(fd);
-		}
-	}
+	bar = edu_map_bar(dir, sizeof(dir));
 	check(bar != MAP_FAILED, "edu: present and its BAR mapped (%s)", dir);
 	if (bar != MAP_FAILED) {
 		memset(pb, 0, 4096);

@@ -191,19 +191,10 @@ static void identity_unmap(void)
 	volatile unsigned char *bar = MAP_FAILED;
 	unsigned char *pp = NULL, *pq = NULL;
 	xen_pfn_t mfn[2] = { 0, 0 };
-	int err[2] = { 1, 1 }, rc, r1, r2, r3, fd, have_pages = 0;
-	char dir[300], p[320];
+	int err[2] = { 1, 1 }, rc, r1, r2, r3, have_pages = 0;
+	char dir[300];
 
-	edu_find(dir, sizeof(dir));
-	if (dir[0] && !edu_enable(dir)) {
-		snprintf(p, sizeof(p), "%s/resource0", dir);
-		fd = open(p, O_RDWR | O_SYNC);
-		if (fd >= 0) {
-			bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-				   MAP_SHARED, fd, 0);
-			close(fd);
-		}
-	}
+	bar = edu_map_bar(dir, sizeof(dir));
 	rc = xch ? xc_domain_increase_reservation_exact(xch, 0, 2, 0, 0, mfn)
 		 : -1;
 	have_pages = rc == 0;
@@ -506,19 +497,10 @@ static int rules_edu_reads(xc_interface *xch, xenforeignmemory_handle *fm,
 	volatile unsigned char *bar = MAP_FAILED;
 	unsigned char *pq = NULL;
 	xen_pfn_t q = 0;
-	char dir[300], p[320];
-	int fd, err = 1, ok = 0, have = 0, mapped = 0;
+	char dir[300];
+	int err = 1, ok = 0, have = 0, mapped = 0;
 
-	edu_find(dir, sizeof(dir));
-	if (dir[0] && !edu_enable(dir)) {
-		snprintf(p, sizeof(p), "%s/resource0", dir);
-		fd = open(p, O_RDWR | O_SYNC);
-		if (fd >= 0) {
-			bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-				   MAP_SHARED, fd, 0);
-			close(fd);
-		}
-	}
+	bar = edu_map_bar(dir, sizeof(dir));
 	have = !xc_domain_increase_reservation_exact(xch, 0, 1, 0, 0, &q);
 	if (have)
 		pq = xenforeignmemory_map(fm, DOMID_SELF, PROT_READ | PROT_WRITE,
