@@ -14,170 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim/sim-private.h"
-#include "test-common.h"
-
-/* The fixture's host: dom0 relaxed, guests 1 (IOMMU hw, contiguous),
- * 2 (device model of 3, IOMMU hw), 3 (scattered, no hw), 4 (scattered, hw). */
-#define G1 1
-#define DM 2
-#define G3 3
-#define G4 4
-#define HW_BFN (UINT64_C(1) << 24) /* above dom0's 1:1 region */
-#define NO_HW_GUEST 5
-
-static struct xpi_sim *sim;
-static uint16_t ios0;  /* ioreq server of dom3 run by dom0 */
-static uint16_t iosdm; /* ioreq server of dom3 run by the device model */
-static uint16_t ios1;  /* ioreq server of dom1 run by dom0 */
-
-static void make_domains(void)
-{
-	struct xpi_sim_domain_config dc = {
-		.nr_pages = 4096,
-		.backing = XPI_SIM_BACKING_CONTIGUOUS,
-		.has_iommu_hw = 1,
-		.dm_target = XPI_DOMID_INVALID,
-	};
-
-	ck_assert_int_eq(xpi_sim_domain_create(sim, G1, &dc), 0);
-	dc.backing = XPI_SIM_BACKING_SCATTERED;
-	dc.has_iommu_hw = 0;
-	dc.nr_pages = 1024;
-	ck_assert_int_eq(xpi_sim_domain_create(sim, G3, &dc), 0);
-	dc.has_iommu_hw = 1;
-	ck_assert_int_eq(xpi_sim_domain_create(sim, G4, &dc), 0);
-	dc.has_iommu_hw = 0;
-	dc.nr_pages = 16;
-	ck_assert_int_eq(xpi_sim_domain_create(sim, NO_HW_GUEST, &dc), 0);
-	dc.has_iommu_hw = 1;
-	dc.dm_target = G3;
-	dc.backing = XPI_SIM_BACKING_CONTIGUOUS;
-	ck_assert_int_eq(xpi_sim_domain_create(sim, DM, &dc), 0);
-	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &ios0), 0);
-	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, DM, G3, &iosdm), 0);
-	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G1, &ios1), 0);
-}
-
-static void make_sim(const struct xpi_sim_config *cfg)
-{
-	ck_assert_int_eq(xpi_sim_new(cfg, &sim), 0);
-	make_domains();
-}
-
-/* Replace the fixture's host by one with other settings (audited first). */
-static void remake(const struct xpi_sim_config *cfg)
-{
-	xt_audit_clean(sim);
-	xpi_sim_free(sim);
-	make_sim(cfg);
-}
-
-static void setup(void)
-{
-	make_sim(NULL);
-}
-
-static void teardown(void)
-{
-	xt_audit_clean(sim);
-	xpi_sim_free(sim);
-	sim = NULL;
-}
-
-static struct pv_iommu_op map_op(uint64_t bfn, uint64_t gfn, unsigned int fl,
-				 unsigned int order)
-{
-	struct pv_iommu_op op = { .subop_id = IOMMUOP_map_page };
-
-	op.flags = pv_iommu_flags_set_order((uint16_t)fl, order);
-	op.u.map_page.bfn = bfn;
-	op.u.map_page.gfn = gfn;
-	return op;
-}
-
-static struct pv_iommu_op unmap_op(uint64_t bfn, unsigned int order)
-{
-	struct pv_iommu_op op = { .subop_id = IOMMUOP_unmap_page };
-
-	op.flags = pv_iommu_flags_set_order(0, order);
-	op.u.unmap_page.bfn = bfn;
-	return op;
-}
-
-static struct pv_iommu_op mapf_op(uint64_t bfn, uint64_t gfn, uint16_t domid,
-				  uint16_t ios, unsigned int fl,
-				  unsigned int order)
-{
-	struct pv_iommu_op op = { .subop_id = IOMMUOP_map_foreign_page };
-
-	op.flags = pv_iommu_flags_set_order((uint16_t)fl, order);
-	op.u.map_foreign_page.bfn = bfn;
-	op.u.map_foreign_page.gfn = gfn;
-	op.u.map_foreign_page.domid = domid;
-	op.u.map_foreign_page.ioserver = ios;
-	return op;
-}
-
-static struct pv_iommu_op lookup_op(uint64_t gfn, uint16_t domid, uint16_t ios)
-{
-	struct pv_iommu_op op = { .subop_id = IOMMUOP_lookup_foreign_page };
-
-	op.u.lookup_foreign_page.gfn = gfn;
-	op.u.lookup_foreign_page.domid = domid;
-	op.u.lookup_foreign_page.ioserver = ios;
-	return op;
-}
-
-static struct pv_iommu_op unmapf_op(uint64_t bfn, uint16_t ios,
-				    unsigned int order)
-{
-	struct pv_iommu_op op = { .subop_id = IOMMUOP_unmap_foreign_page };
-
-	op.flags = pv_iommu_flags_set_order(0, order);
-	op.u.unmap_foreign_page.bfn = bfn;
-	op.u.unmap_foreign_page.ioserver = ios;
-	return op;
-}
-
-/* Issue one op as caller; return its status (the call itself must be 0). */
-static int32_t run1(uint16_t caller, struct pv_iommu_op *op)
-{
-	op->status = 12345;
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, caller, op, 1), 0);
-	return op->status;
-}
-
-static int32_t one(uint16_t caller, struct pv_iommu_op op)
-{
-	return run1(caller, &op);
-}
-
-static uint64_t mfn_of(uint16_t domid, uint64_t gfn)
-{
-	uint64_t mfn = 0;
-
-	ck_assert_int_eq(xpi_sim_p2m_lookup(sim, domid, gfn, &mfn), 0);
-	return mfn;
-}
-
-static struct xpi_sim_frame_info frame(uint64_t mfn)
-{
-	struct xpi_sim_frame_info fi;
-
-	ck_assert_int_eq(xpi_sim_frame_info(sim, mfn, &fi), 0);
-	return fi;
-}
-
-static struct xpi_sim_stats stats(void)
-{
-	struct xpi_sim_stats st;
-
-	ck_assert_int_eq(xpi_sim_stats(sim, &st), 0);
-	return st;
-}
-
-#define RW (IOMMU_OP_readable | IOMMU_OP_writeable)
+#include "sim/helpers.h"
 
 /* ---- query_caps ---- */
 
@@ -1738,7 +1575,7 @@ static Suite *sim_suite(void)
 	Suite *s = suite_create("sim");
 	TCase *tc = tcase_create("do_iommu_op");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, xs_ops_setup, xs_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, query_caps_relaxed_hwdom_and_guests);
 	tcase_add_test(tc, query_caps_dom0_strict_keeps_map_cap_only);
@@ -1808,7 +1645,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, million_mappings);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile callers");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, xs_ops_setup, xs_teardown);
 	tcase_add_test(tc, another_caller_cannot_unmap_any_kind_of_mapping);
 	tcase_add_test(tc, lookup_entries_are_per_caller_and_ioserver);
 	tcase_add_test(tc, alias_cap_65th_mapping_of_a_frame_is_emlink);
