@@ -1035,66 +1035,6 @@ START_TEST(scratch_that_cannot_be_made_means_no_swap)
 }
 END_TEST
 
-/* ---- map_page's reference and its owner check, one pass (M-1) ---- */
-
-/*
- * dom0 (relaxed, map_all_gfns) maps a guest's frame by MFN while the guest
- * balloons it out between map_page's owner check and its reference, as a
- * second vCPU could in Xen.  In 37fded6's order (references in a second
- * pass, the owner read again) the frame is freed and mapped with no
- * reference, which the auditor reports; in Xen's order now (the reference
- * taken with the check) the frame stays, held by the mapping, and is freed
- * by the unmap.
- */
-START_TEST(map_page_reference_is_taken_with_the_owner_check)
-{
-	uint64_t m = mfn_of(G3, 20), m2 = mfn_of(G3, 21);
-	struct reports r = { 0 };
-
-	/* 37fded6's order: the auditor catches a freed frame in the IOMMU. */
-	ck_assert_int_eq(xpi_sim_debug_map_race(sim, 1, G3, 20), 0);
-	ck_assert_int_eq(mapp(0, HW_BFN, m, RW), 0);
-	ck_assert_uint_eq(frame(m).free, 1);
-	ck_assert_uint_eq(frame(m).refs, 0);
-	ck_assert_int_ge(xpi_sim_audit(sim, collect, &r), 1);
-	ck_assert_ptr_nonnull(strstr(r.first, "reaches freed MFN"));
-	/* Repair by hand, for the teardown's audit: the missing reference. */
-	sim_frame_get(sim, m, 1);
-	ck_assert_int_eq(unmapp(0, HW_BFN), 0);
-	ck_assert_uint_eq(frame(m).free, 1);
-	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
-
-	/* Xen's order: the balloon-out cannot free what the map holds. */
-	ck_assert_int_eq(xpi_sim_debug_map_race(sim, 0, G3, 21), 0);
-	ck_assert_int_eq(mapp(0, HW_BFN, m2, RW), 0);
-	ck_assert_uint_eq(frame(m2).free, 0);
-	ck_assert_uint_eq(frame(m2).refs, 1);
-	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
-	ck_assert_int_eq(unmapp(0, HW_BFN), 0);
-	ck_assert_uint_eq(frame(m2).free, 1);
-	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
-	ck_assert_int_eq(xpi_sim_debug_map_race(NULL, 0, G3, 21), -EINVAL);
-}
-END_TEST
-
-/*
- * The same race where the map then fails (the BFN is taken): the reference
- * the check took is given back, so the frame is freed, not leaked.
- */
-START_TEST(map_page_failing_after_the_race_gives_its_reference_back)
-{
-	uint64_t m = mfn_of(G3, 22), m0 = mfn_of(G3, 23);
-
-	ck_assert_int_eq(mapp(0, HW_BFN, m0, RW), 0);
-	ck_assert_int_eq(xpi_sim_debug_map_race(sim, 0, G3, 22), 0);
-	ck_assert_int_eq(mapp(0, HW_BFN, m, RW), -EEXIST);
-	ck_assert_uint_eq(frame(m).free, 1);
-	ck_assert_uint_eq(frame(m).refs, 0);
-	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
-	ck_assert_int_eq(unmapp(0, HW_BFN), 0);
-}
-END_TEST
-
 /* ---- The fallback queue: per server, bounded work per exit (H-2) ---- */
 
 START_TEST(queue_waits_while_disabled_and_exits_are_bounded)
@@ -1369,8 +1309,6 @@ static Suite *balloon_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile callers");
 	tcase_add_checked_fixture(tc, xs_memory_setup, xs_teardown);
-	tcase_add_test(tc, map_page_reference_is_taken_with_the_owner_check);
-	tcase_add_test(tc, map_page_failing_after_the_race_gives_its_reference_back);
 	tcase_add_test(tc, iotlb_unmap_foreign_releases_after_the_flush);
 	tcase_add_test(tc, iotlb_balloon_swap_releases_after_the_flush);
 	tcase_add_test(tc, iotlb_unmap_page_releases_after_the_flush);
