@@ -825,120 +825,6 @@ START_TEST(auditor_detects_m2b_and_iommu_disagreeing)
 }
 END_TEST
 
-/* ---- The IOTLB rule: references go only after the flush (H-1) ---- */
-
-/*
- * Run @scenario twice: with 37fded6's order (references dropped before the
- * flush) the auditor must report a frame freed while a stale IOTLB entry
- * reached it; with the model's order it must be clean.
- */
-static void audit_old_then_new_order(void (*scenario)(uint64_t gfn))
-{
-	struct reports r = { 0 };
-
-	ck_assert_int_eq(xpi_sim_debug_release_before_flush(sim, 1), 0);
-	scenario(9);
-	ck_assert_int_ge(xpi_sim_audit(sim, collect, &r), 1);
-	ck_assert_ptr_nonnull(strstr(r.first, "stale IOTLB"));
-	/* Each event is reported once. */
-	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
-	ck_assert_int_eq(xpi_sim_debug_release_before_flush(sim, 0), 0);
-	scenario(10);
-	ck_assert_int_eq(xpi_sim_audit(sim, NULL, NULL), 0);
-	ck_assert_int_eq(xpi_sim_debug_release_before_flush(NULL, 1), -EINVAL);
-}
-
-/* balloon_without_swap_keeps_references_until_unmap, then the unmap. */
-static void balloon_then_unmap_foreign(uint64_t gfn)
-{
-	uint64_t m = mfn_of(G3, gfn), flushes;
-
-	ck_assert_int_eq(mapf(0, HW_BFN + gfn, gfn, G3, ios0, RW, 0), 0);
-	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, gfn), 0);
-	ck_assert_uint_eq(frame(m).refs, 1);
-	flushes = stats().iotlb_flushes;
-	ck_assert_int_eq(unmapf(0, HW_BFN + gfn, ios0, 0), 0);
-	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 1);
-	ck_assert_uint_eq(frame(m).free, 1);
-}
-
-START_TEST(iotlb_unmap_foreign_releases_after_the_flush)
-{
-	audit_old_then_new_order(balloon_then_unmap_foreign);
-}
-END_TEST
-
-/* Every entry allows swap_mfn: the balloon swaps, flushes, then puts. */
-static void balloon_swapped(uint64_t gfn)
-{
-	uint64_t m = mfn_of(G3, gfn);
-
-	ck_assert_int_eq(mapf(0, HW_BFN + gfn, gfn, G3, ios0,
-			      RW | IOMMUOP_swap_mfn, 0), 0);
-	ck_assert_int_eq(mapf(DM, 0x100 + gfn, gfn, G3, iosdm,
-			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0), 0);
-	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, gfn), 0);
-	ck_assert_uint_eq(frame(m).free, 1);
-	ck_assert_int_eq(unmapf(0, HW_BFN + gfn, ios0, 0), 0);
-	ck_assert_int_eq(unmapf(DM, 0x100 + gfn, iosdm, 0), 0);
-}
-
-START_TEST(iotlb_balloon_swap_releases_after_the_flush)
-{
-	audit_old_then_new_order(balloon_swapped);
-}
-END_TEST
-
-/* A guest's own map_page of a page it then gives back. */
-static void self_balloon_then_unmap_page(uint64_t gfn)
-{
-	uint64_t m = mfn_of(G1, gfn);
-
-	ck_assert_int_eq(mapp(G1, 0x5000 + gfn, gfn, RW), 0);
-	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, gfn), 0);
-	ck_assert_uint_eq(frame(m).free, 0);
-	ck_assert_int_eq(unmapp(G1, 0x5000 + gfn), 0);
-	ck_assert_uint_eq(frame(m).free, 1);
-}
-
-START_TEST(iotlb_unmap_page_releases_after_the_flush)
-{
-	audit_old_then_new_order(self_balloon_then_unmap_page);
-}
-END_TEST
-
-/* One call unmapping two mappings of one ballooned frame: one flush. */
-static void two_unmaps_in_one_call(uint64_t gfn)
-{
-	uint64_t m = mfn_of(G3, gfn), flushes;
-	struct pv_iommu_op ops[2] = {
-		{ .subop_id = IOMMUOP_unmap_foreign_page },
-		{ .subop_id = IOMMUOP_unmap_foreign_page },
-	};
-
-	ck_assert_int_eq(mapf(0, HW_BFN + 2 * gfn, gfn, G3, ios0, RW, 0), 0);
-	ck_assert_int_eq(mapf(0, HW_BFN + 2 * gfn + 1, gfn, G3, ios0, RW, 0),
-			 0);
-	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, gfn), 0);
-	ck_assert_uint_eq(frame(m).refs, 2);
-	ops[0].u.unmap_foreign_page.bfn = HW_BFN + 2 * gfn;
-	ops[0].u.unmap_foreign_page.ioserver = ios0;
-	ops[1].u.unmap_foreign_page.bfn = HW_BFN + 2 * gfn + 1;
-	ops[1].u.unmap_foreign_page.ioserver = ios0;
-	flushes = stats().iotlb_flushes;
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, 2), 0);
-	ck_assert_int_eq(ops[0].status, 0);
-	ck_assert_int_eq(ops[1].status, 0);
-	ck_assert_uint_eq(stats().iotlb_flushes, flushes + 1);
-	ck_assert_uint_eq(frame(m).free, 1);
-}
-
-START_TEST(iotlb_one_flush_per_call_then_the_references_go)
-{
-	audit_old_then_new_order(two_unmaps_in_one_call);
-}
-END_TEST
-
 /* ---- Scratch frames: one per guest (M-5) ---- */
 
 START_TEST(scratch_frames_are_per_guest)
@@ -1309,10 +1195,6 @@ static Suite *balloon_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile callers");
 	tcase_add_checked_fixture(tc, xs_memory_setup, xs_teardown);
-	tcase_add_test(tc, iotlb_unmap_foreign_releases_after_the_flush);
-	tcase_add_test(tc, iotlb_balloon_swap_releases_after_the_flush);
-	tcase_add_test(tc, iotlb_unmap_page_releases_after_the_flush);
-	tcase_add_test(tc, iotlb_one_flush_per_call_then_the_references_go);
 	tcase_add_test(tc, scratch_frames_are_per_guest);
 	tcase_add_test(tc, scratch_frame_lives_until_its_last_swapped_bfn_goes);
 	tcase_add_test(tc, scratch_that_cannot_be_made_means_no_swap);

@@ -16,118 +16,6 @@
 
 #include "sim/helpers.h"
 
-/* ---- preemption and flushes ---- */
-
-static void preempt_host(unsigned int every)
-{
-	struct xpi_sim_config cfg;
-
-	xpi_sim_config_init(&cfg);
-	cfg.preempt_every = every;
-	remake(&cfg);
-}
-
-START_TEST(preempt_flushes_once_per_changing_segment)
-{
-	struct pv_iommu_op ops[10];
-	struct xpi_sim_stats st;
-
-	preempt_host(4);
-	for (unsigned int i = 0; i < 10; i++)
-		ops[i] = map_op(0x100 + i, i, RW, 0);
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, G1, ops, 10), 0);
-	st = stats();
-	/* ceil(10 / 4) segments, each changed something. */
-	ck_assert_uint_eq(st.iotlb_flushes, 3);
-	ck_assert_uint_eq(st.continuations, 2);
-	ck_assert_uint_eq(st.hypercalls, 1);
-	for (unsigned int i = 0; i < 10; i++) {
-		ck_assert_int_eq(ops[i].status, 0);
-		ops[i] = unmap_op(0x100 + i, 0);
-	}
-	/* Exactly K ops: one segment, no continuation. */
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, G1, ops, 4), 0);
-	ck_assert_uint_eq(stats().iotlb_flushes, 4);
-	ck_assert_uint_eq(stats().continuations, 2);
-}
-END_TEST
-
-START_TEST(preempt_segment_without_change_does_not_flush)
-{
-	struct pv_iommu_op ops[12];
-
-	preempt_host(4);
-	ck_assert_int_eq(one(G1, map_op(0x100, 0, RW, 0)), 0);
-	ck_assert_uint_eq(stats().iotlb_flushes, 1);
-	/* Segment 1: failures only; 2: lookups and caps; 3: one change. */
-	for (unsigned int i = 0; i < 4; i++)
-		ops[i] = map_op(0x100, 1, RW, 0); /* -EEXIST */
-	ops[4] = (struct pv_iommu_op){ .subop_id = IOMMUOP_query_caps };
-	for (unsigned int i = 5; i < 8; i++)
-		ops[i] = lookup_op(i, G1, ios1);
-	for (unsigned int i = 8; i < 11; i++)
-		ops[i] = unmap_op(0x999, 0); /* -ENOENT */
-	ops[11] = unmap_op(0x100, 0);
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, G1, ops, 12), 0);
-	ck_assert_int_eq(ops[0].status, -EEXIST);
-	ck_assert_int_eq(ops[5].status, -EPERM); /* dom1: no privilege */
-	ck_assert_int_eq(ops[11].status, 0);
-	ck_assert_uint_eq(stats().continuations, 2);
-	ck_assert_uint_eq(stats().iotlb_flushes, 2);
-	/* Lookups only, by dom0: they add M2B entries but change no IOMMU. */
-	for (unsigned int i = 0; i < 8; i++)
-		ops[i] = lookup_op(i, G1, ios1);
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, 8), 0);
-	ck_assert_int_eq(ops[7].status, 0);
-	ck_assert_uint_eq(stats().iotlb_flushes, 2);
-	for (unsigned int i = 0; i < 8; i++)
-		ops[i] = unmapf_op(mfn_of(G1, i), ios1, 0);
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, 8), 0);
-	ck_assert_int_eq(ops[7].status, 0);
-	ck_assert_uint_eq(stats().iotlb_flushes, 2);
-}
-END_TEST
-
-START_TEST(preempt_zero_means_one_segment)
-{
-	struct pv_iommu_op ops[100];
-
-	preempt_host(0);
-	for (unsigned int i = 0; i < 100; i++)
-		ops[i] = map_op(0x100 + i, i, RW, 0);
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, G1, ops, 100), 0);
-	ck_assert_uint_eq(stats().iotlb_flushes, 1);
-	ck_assert_uint_eq(stats().continuations, 0);
-	for (unsigned int i = 0; i < 100; i++)
-		ops[i] = unmap_op(0x100 + i, 0);
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, G1, ops, 100), 0);
-	ck_assert_uint_eq(stats().iotlb_flushes, 2);
-}
-END_TEST
-
-START_TEST(preempt_counts_over_many_sizes)
-{
-	static struct pv_iommu_op ops[64];
-
-	for (unsigned int k = 1; k <= 9; k += 4) {
-		for (unsigned int n = 1; n <= 64; n += 21) {
-			uint64_t before;
-
-			preempt_host(k);
-			for (unsigned int i = 0; i < n; i++)
-				ops[i] = map_op(0x100 + i, i, RW, 0);
-			before = stats().iotlb_flushes;
-			ck_assert_int_eq(xpi_sim_iommu_op(sim, G1, ops, n), 0);
-			ck_assert_uint_eq(stats().iotlb_flushes - before,
-					  (n + k - 1) / k);
-			for (unsigned int i = 0; i < n; i++)
-				ops[i] = unmap_op(0x100 + i, 0);
-			ck_assert_int_eq(xpi_sim_iommu_op(sim, G1, ops, n), 0);
-		}
-	}
-}
-END_TEST
-
 /* ---- bad arguments to the sim API ---- */
 
 START_TEST(api_new_bad_config)
@@ -551,10 +439,6 @@ static Suite *sim_suite(void)
 
 	tcase_add_checked_fixture(tc, xs_ops_setup, xs_teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, preempt_flushes_once_per_changing_segment);
-	tcase_add_test(tc, preempt_segment_without_change_does_not_flush);
-	tcase_add_test(tc, preempt_zero_means_one_segment);
-	tcase_add_test(tc, preempt_counts_over_many_sizes);
 	tcase_add_test(tc, api_new_bad_config);
 	tcase_add_test(tc, api_null_sim);
 	tcase_add_test(tc, api_bad_arguments);
