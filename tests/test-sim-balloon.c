@@ -773,17 +773,6 @@ START_TEST(grant_unmap_fault_keeps_mapping)
 }
 END_TEST
 
-START_TEST(grant_table_full_is_enospc)
-{
-	int rc = 0;
-
-	for (unsigned int i = 0; i < 4096 && rc >= 0; i++)
-		rc = xpi_sim_grant_create(sim, G3, i % 1024, DM, 0);
-	ck_assert_int_eq(rc, 4095);
-	ck_assert_int_eq(xpi_sim_grant_create(sim, G3, 0, DM, 0), -ENOSPC);
-}
-END_TEST
-
 /* ---- The auditor ---- */
 
 START_TEST(auditor_detects_a_wrong_reference_count)
@@ -1188,7 +1177,6 @@ static Suite *balloon_suite(void)
 	tcase_add_test(tc, grant_map_without_request_bfn_map_returns_mfn);
 	tcase_add_test(tc, grant_map_errors);
 	tcase_add_test(tc, grant_unmap_fault_keeps_mapping);
-	tcase_add_test(tc, grant_table_full_is_enospc);
 	tcase_add_test(tc, auditor_detects_a_wrong_reference_count);
 	tcase_add_test(tc, auditor_detects_m2b_and_iommu_disagreeing);
 	tcase_add_test(tc, balloon_storm_then_unmaps_releases_everything);
