@@ -427,74 +427,6 @@ START_TEST(scratch_that_cannot_be_made_means_no_swap)
 }
 END_TEST
 
-/* ---- Scale ---- */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-START_TEST(balloon_storm_then_unmaps_releases_everything)
-{
-	/* 1/8 of it under valgrind, which runs some 50 times slower. */
-	unsigned int n = getenv("XPI_UNDER_VALGRIND") ? 12500 : 100000;
-	struct xpi_sim_domain_config dc = {
-		.nr_pages = n,
-		.backing = XPI_SIM_BACKING_SCATTERED,
-		.dm_target = XPI_DOMID_INVALID,
-	};
-	struct pv_iommu_op *ops = calloc(n, sizeof(*ops));
-	unsigned int bad = 0;
-	uint16_t ios;
-	double t0, t_out, t_unmap;
-
-	ck_assert_ptr_nonnull(ops);
-	ck_assert_int_eq(xpi_sim_domain_create(sim, 9, &dc), 0);
-	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, 9, &ios), 0);
-	for (unsigned int i = 0; i < n; i++) {
-		ops[i].subop_id = IOMMUOP_map_foreign_page;
-		ops[i].flags = RW;
-		ops[i].u.map_foreign_page.bfn = HW_BFN + i;
-		ops[i].u.map_foreign_page.gfn = i;
-		ops[i].u.map_foreign_page.domid = 9;
-		ops[i].u.map_foreign_page.ioserver = ios;
-	}
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, n), 0);
-	for (unsigned int i = 0; i < n; i++)
-		bad += ops[i].status != 0;
-	ck_assert_uint_eq(bad, 0);
-	/* Nobody reads the ring: 511 buffered, one synchronous, the rest wait. */
-	t0 = now();
-	for (unsigned int i = 0; i < n; i++)
-		bad += xpi_sim_balloon_out(sim, 9, i) != 0;
-	t_out = now() - t0;
-	ck_assert_uint_eq(bad, 0);
-	ck_assert_uint_eq(sstats(9, ios).waiting, n - 512);
-	for (unsigned int i = 0; i < n; i++) {
-		ops[i].subop_id = IOMMUOP_unmap_foreign_page;
-		ops[i].flags = 0;
-		ops[i].u.unmap_foreign_page.bfn = HW_BFN + i;
-		ops[i].u.unmap_foreign_page.ioserver = ios;
-	}
-	t0 = now();
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0, ops, n), 0);
-	t_unmap = now() - t0;
-	for (unsigned int i = 0; i < n; i++)
-		bad += ops[i].status != 0;
-	ck_assert_uint_eq(bad, 0);
-	ck_assert_uint_eq(stats().m2b_entries, 0);
-	ck_assert_uint_eq(stats().free_frames,
-			  (UINT64_C(1) << 20) - 257 - 65536 - 4096 - 1024 -
-				  1024);
-	fprintf(stderr, "%u balloon-outs in %.3f s, %u unmaps in %.3f s\n", n,
-		t_out, n, t_unmap);
-	free(ops);
-}
-END_TEST
-
 static Suite *balloon_suite(void)
 {
 	Suite *s = suite_create("sim-balloon");
@@ -515,7 +447,6 @@ static Suite *balloon_suite(void)
 	tcase_add_test(tc, self_balloon_pinned_page_released_is_unpinned);
 	tcase_add_test(tc, destroy_target_frames_live_until_unmapped);
 	tcase_add_test(tc, destroy_caller_drops_its_mappings);
-	tcase_add_test(tc, balloon_storm_then_unmaps_releases_everything);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile callers");
 	tcase_add_checked_fixture(tc, xs_memory_setup, xs_teardown);
