@@ -1,21 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator beyond do_iommu_op: ballooning and the reference rules,
- * the ioreq pages (read back with Xen's own structs where libxen-dev is
- * installed), grant maps with GNTMAP_request_bfn_map, domain destruction,
- * and the auditor itself.  The auditor runs after every test.
+ * The simulator: ballooning and the reference rules: swap_mfn and the per-guest
+ * scratch frames (M-5), self-ballooning and page-table pins, and domains
+ * going away with mappings of their frames.
+ * The auditor runs after every test and must be clean.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "sim/helpers.h"
+#include "helpers.h"
 
 /* Guest domid's scratch frame: Xen's, and not the boot scratch page. */
 static uint64_t scratch_of(uint16_t domid)
@@ -427,7 +421,7 @@ START_TEST(scratch_that_cannot_be_made_means_no_swap)
 }
 END_TEST
 
-static Suite *balloon_suite(void)
+static Suite *sim_balloon_suite(void)
 {
 	Suite *s = suite_create("sim-balloon");
 	TCase *tc = tcase_create("balloon");
@@ -447,9 +441,6 @@ static Suite *balloon_suite(void)
 	tcase_add_test(tc, self_balloon_pinned_page_released_is_unpinned);
 	tcase_add_test(tc, destroy_target_frames_live_until_unmapped);
 	tcase_add_test(tc, destroy_caller_drops_its_mappings);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("hostile callers");
-	tcase_add_checked_fixture(tc, xs_memory_setup, xs_teardown);
 	tcase_add_test(tc, scratch_frames_are_per_guest);
 	tcase_add_test(tc, scratch_frame_lives_until_its_last_swapped_bfn_goes);
 	tcase_add_test(tc, scratch_that_cannot_be_made_means_no_swap);
@@ -459,5 +450,5 @@ static Suite *balloon_suite(void)
 
 int main(void)
 {
-	return xt_run(balloon_suite());
+	return xt_run(sim_balloon_suite());
 }
