@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: the simulator's own API: every bad argument to every call, and a
- * NULL host for each.
+ * The simulated hypervisor: its own API: every bad argument to every call,
+ * and a NULL host for each.
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: the auditor itself: that it reports what is broken behind the
- * model's back (the other suites rely on it finding nothing).
+ * The simulated hypervisor: the auditor itself: that it reports what is
+ * broken behind the model's back (the other suites rely on it finding
+ * nothing).
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: ballooning and the reference rules: swap_mfn and the per-guest
- * scratch frames (M-5), self-ballooning and page-table pins, and domains
- * going away with mappings of their frames.
+ * The simulated hypervisor: ballooning and the reference rules: swap_mfn and
+ * the per-guest scratch frames (M-5), self-ballooning and page-table pins,
+ * and domains going away with mappings of their frames.
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: do_iommu_op as a whole call: its own results (count, ops, caller,
- * a stock Xen), the rows common to every subop, query_caps in each host
- * mode, and callers on several threads.
+ * The simulated hypervisor: do_iommu_op as a whole call: its own results
+ * (count, ops, caller, a stock Xen), the rows common to every subop,
+ * query_caps in each host mode, and callers on several threads.
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: IOTLB flushes: one per preemption segment that changed something,
- * and references released only after the flush that ends a stale IOTLB
- * entry's reach (H-1), shown through the auditor in both orders.
+ * The simulated hypervisor: IOTLB flushes: one per preemption segment that
+ * changed something, and references released only after the flush that ends
+ * a stale IOTLB entry's reach (H-1), shown through the auditor in both
+ * orders.
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

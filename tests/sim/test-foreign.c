@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: the foreign subops (map_foreign_page, lookup_foreign_page,
- * unmap_foreign_page): every status row of draft B's tables and of
- * docs/hypervisor-model.md, and hostile callers: who owns a mapping, and
- * lookups per caller and ioreq server.
+ * The simulated hypervisor: the foreign subops (map_foreign_page,
+ * lookup_foreign_page, unmap_foreign_page): every status row of draft B's
+ * tables and of docs/hypervisor-model.md, and hostile callers: who owns a
+ * mapping, and whose lookup is whose.
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: grant maps with GNTMAP_request_bfn_map: at the BFN asked for, or
- * the MFN without it, and every GNTST_* error.
+ * The simulated hypervisor: grant maps with GNTMAP_request_bfn_map: at the
+ * BFN asked for, or the MFN without it, and every GNTST_* error.
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

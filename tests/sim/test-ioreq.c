@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: the ioreq pages as the emulator (and the library's listener)
- * reads them: buffered INVALIDATEs of 4 and 8 bytes, read back with Xen's
- * own structs where libxen-dev is installed, the synchronous fallback and
- * its order, flush-all, and the fallback queue per server, bounded work
- * per exit (H-2).
+ * The simulated hypervisor: the ioreq pages as the emulator (and the
+ * library's listener) reads them: buffered INVALIDATEs of 4 and 8 bytes,
+ * read back with Xen's own structs where libxen-dev is installed, the
+ * synchronous fallback and its order, flush-all, and the fallback queue per
+ * server, bounded work per exit (H-2).
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

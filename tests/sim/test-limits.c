@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: the simulator's bounds, each driven past its limit: ioreq servers
- * per domain, 64 records per frame (the alias cap), a guest's quota of
- * records, and the grant table.
+ * The simulated hypervisor: its bounds, each driven past its limit: ioreq
+ * servers per domain, 64 records per frame (the alias cap), a guest's quota
+ * of records, and the grant table.
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"
@@ -11,7 +11,7 @@
 
 #include "helpers.h"
 
-/* ---- Hostile callers: the alias cap, the per-guest quota ---- */
+/* ---- ioreq servers per domain ---- */
 
 START_TEST(ioreq_servers_limit_is_enospc)
 {
@@ -29,6 +29,8 @@ START_TEST(ioreq_servers_limit_is_enospc)
 	ck_assert_uint_eq(id, 8);
 }
 END_TEST
+
+/* ---- Hostile callers: the alias cap, the per-guest quota ---- */
 
 /* Count the records covering G3's gfn 9 one kind after another. */
 START_TEST(alias_cap_65th_mapping_of_a_frame_is_emlink)

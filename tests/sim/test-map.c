@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: map_page and unmap_page, a caller's own GFNs: every status row of
- * draft B's tables and of docs/hypervisor-model.md in the model's check
- * order, and map_page's reference taken with its owner check (M-1).
+ * The simulated hypervisor: map_page and unmap_page of a caller's own GFNs:
+ * every status row of draft B's tables and of docs/hypervisor-model.md, in
+ * the model's check order, and map_page's reference taken with its owner
+ * check (M-1).
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"

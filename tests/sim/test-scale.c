@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The simulator: scale, in the Meson suite "slow": a million mappings of each kind
- * and a balloon storm, each checking what every mapping left behind
- * (bench/bench-scale.c measures the times).
+ * The simulated hypervisor: at scale, in the Meson suite "slow": a million
+ * mappings of each kind and a balloon storm, each checking what every
+ * mapping left behind (bench/bench-scale.c prints the times).
  * The auditor runs after every test and must be clean.
  */
 #include "config.h"
