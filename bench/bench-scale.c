@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The simulated hypervisor at scale: the wall-clock figures that used to
- * be limits in tests/test-sim.c (million_mappings) and
- * tests/test-sim-balloon.c (the balloon storm).  The tests keep what the
+ * be limits in tests/sim/test-scale.c (million_mappings and the balloon
+ * storm, Meson suite "slow").  The tests keep what the
  * hypervisor must do; the time it takes is a figure, printed here:
  *   million N  N map_page by the guest, N map_foreign_page (swap_mfn) by
  *              the hardware domain, then N unmap_foreign_page, in batches

@@ -56,6 +56,8 @@ struct pvg_op {
 	int16_t expect;		      /* the op's status (negative errno) */
 };
 
+/* The table and its flags are laid out by hand. */
+/* clang-format off */
 #define PVG_R 0x1u			/* readable */
 #define PVG_RW 0x3u			/* readable | writeable */
 #define PVG_ORDER(o) ((o) << 10)	/* the page-order field */
@@ -132,6 +134,7 @@ struct pvg_op {
 	  P_ZERO, P_ZERO, P_IOS, PVG_ENOENT },                                 \
 	{ "unmap_foreign_page of dom0's foreign BFN, again", 6, 0, P_FGNB,     \
 	  P_ZERO, P_ZERO, P_IOS, PVG_ENOENT },
+/* clang-format on */
 
 #define PVG_MAX_OPS 40
 
