@@ -165,6 +165,24 @@ int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps);
 /** "map_foreign", "lookup_foreign", or "?". */
 const char *xpi_strategy_name(enum xpi_strategy strategy);
 
+/** The kind of hypervisor the open probe found (docs/xenserver-model.md). */
+enum xpi_host {
+	/** Draft B / our series: map_foreign_page exists. */
+	XPI_HOST_DRAFT = 0,
+	/**
+	 * XenServer's or XCP-ng's pv-iommu: no map_foreign_page (the lookup
+	 * strategy), page order 0, one pin bit per looked-up page, no BFN
+	 * invalidates.
+	 */
+	XPI_HOST_XENSERVER = 1,
+};
+
+/** The host kind of an open handle (XPI_HOST_DRAFT for NULL). */
+enum xpi_host xpi_get_host(const xpi_handle *h);
+
+/** "draft", "xenserver", or "?". */
+const char *xpi_host_name(enum xpi_host host);
+
 /**
  * The BFN window the handle allocates from.
  * @return 0, -EINVAL (NULL argument).
@@ -411,6 +429,21 @@ long xpi_foreign_map(xpi_handle *h, uint16_t domid, uint16_t ioserver,
  */
 long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns, size_t n,
 		       int *status);
+
+/**
+ * End every foreign mapping and lookup this handle holds of guest @p domid,
+ * for all its servers.  A host that never sends BFN invalidates (XenServer:
+ * docs/xenserver-model.md F4) leaves each looked-up page pinned until it is
+ * unmapped: an emulator there calls this when the guest's memory changes
+ * (balloon, migration) or the guest goes, and looks the pages up again.
+ * On XenServer one unmap_foreign_page is sent per page, however many
+ * servers of the handle looked it up (its one pin bit).
+ * @return the number of records ended (0 if there were none), or a
+ * negative errno: -EINVAL (NULL handle, reserved domid), -ENOMEM, the
+ * first failure of an unmap (-ENOENT: the host had already dropped it,
+ * -ENXIO, -EIO), or the transport's errno as xpi_batch_submit().
+ */
+long xpi_foreign_release_domain(xpi_handle *h, uint16_t domid);
 
 /* ------------------------------------------------------------------ */
 /* The mapping tracker                                                 */

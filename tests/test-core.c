@@ -53,11 +53,13 @@ START_TEST(open_probes_caps_once)
 	ck_assert_int_eq(xpi_get_backend(h), XPI_BACKEND_SIM);
 	ck_assert_str_eq(xpi_backend_name(xpi_get_backend(h)), "sim");
 	ck_assert_str_eq(xpi_strategy_name(caps.strategy), "map_foreign");
-	/* One query_caps at open, none afterwards. */
+	/* One call at open (query_caps and the host probe), none afterwards. */
 	ck_assert_int_eq(xpi_get_caps(h, &caps), 0);
 	ck_assert_int_eq(xpi_get_stats(h, &st), 0);
 	ck_assert_uint_eq(st.hypercalls, 1);
 	ck_assert_uint_eq(st.ops_by_subop[IOMMUOP_query_caps], 1);
+	ck_assert_uint_eq(st.ops_by_subop[IOMMUOP_map_foreign_page], 1);
+	ck_assert_int_eq(xpi_get_host(h), XPI_HOST_DRAFT);
 	ck_assert_int_eq(xpi_sim_stats(sim, &ss), 0);
 	ck_assert_uint_eq(ss.hypercalls, 1);
 	ck_assert_int_eq(xpi_close(h), 0);
