@@ -729,10 +729,8 @@ static int collect(struct xpi_batch *b, struct wire *w, struct wire *retry)
 		if (op->subop_id < 7)
 			h->stats.ops_by_subop[op->subop_id]++;
 		if (op->status == -ENOSPC && mt->nr > 1 && is_map(op->subop_id)) {
-			unsigned int so;
+			unsigned int so = smaller_order(o);
 
-			xpi_host_learn_enospc(h, o);
-			so = h->order_learnt ? 0 : smaller_order(o);
 			h->stats.enospc_splits++;
 			for (size_t p = 0; p < mt->nr && !rc;
 			     p += (size_t)1 << so) {

@@ -80,10 +80,9 @@ int xpi_host_check_caps(struct xpi_handle *h, const struct pv_iommu_op *op)
 		return refuse(h, "bytes 16..31 of the op were rewritten");
 	h->xs_offset = 0;
 	if (bfn != MARK_BFN) {
-		/* XenServer's u.query_caps.offset: only with map_cap, only
-		 * with order 0, and above every BFN the offset can shift. */
+		/* XenServer's u.query_caps.offset: only with map_cap, and
+		 * inside the BFN width. */
 		if (!(op->flags & IOMMU_QUERY_map_cap) ||
-		    pv_iommu_flags_order(op->flags) != 0 ||
 		    bfn >= (UINT64_C(1) << XPI_BFN_WIDTH))
 			return refuse(h, "the union was rewritten as no known"
 					 " host does");
@@ -128,25 +127,20 @@ int xpi_host_probe_foreign(struct xpi_handle *h, const struct pv_iommu_op *op)
 				 "map_cap is set but map_foreign_page is "
 				 "refused: using lookup_foreign_page");
 		h->caps.strategy = XPI_STRATEGY_LOOKUP_FOREIGN;
+		/* Its order test passes orders 2, 4, 6... as order 0 and maps
+		 * one page where many were meant (docs/xenserver-model.md O2):
+		 * a -ENOSPC cannot be relied on, so never send above 0. */
+		if (h->caps.max_order) {
+			xpi_warn(h, ENOSPC,
+				 "the host reports page order %u but cannot "
+				 "check it: order 0",
+				 h->caps.max_order);
+			h->caps.max_order = 0;
+		}
 		return 0;
 	default:
 		return refuse(h, op->status ? "an unexpected status for a"
 					     " reserved flag bit"
 					   : "a reserved flag bit accepted");
 	}
-}
-
-void xpi_host_learn_enospc(struct xpi_handle *h, unsigned int order)
-{
-	/* XenServer tests the order before anything else: its -ENOSPC for a
-	 * superpage can only mean the order.  Learn it once. */
-	if (h->host != XPI_HOST_XENSERVER || !order || h->caps.max_order == 0)
-		return;
-	h->caps.max_order = 0;
-	if (!h->order_learnt)
-		xpi_warn(h, ENOSPC,
-			 "the host refused order %u though it reported more:"
-			 " order 0 from now on",
-			 order);
-	h->order_learnt = 1;
 }

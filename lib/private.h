@@ -132,7 +132,6 @@ struct xpi_handle {
 	uint64_t bfn_base, bfn_count;
 	enum xpi_host host;	   /* what the open probe found (host.c) */
 	uint64_t xs_offset;	   /* XenServer's BFN offset, if it gave one */
-	int order_learnt;	   /* a -ENOSPC lowered caps.max_order */
 
 	/* sim transport */
 	struct xpi_sim *sim;
@@ -166,8 +165,6 @@ void xpi_host_mark(struct pv_iommu_op *op);
 int xpi_host_check_caps(struct xpi_handle *h, const struct pv_iommu_op *op);
 void xpi_host_probe_op(struct pv_iommu_op *op);
 int xpi_host_probe_foreign(struct xpi_handle *h, const struct pv_iommu_op *op);
-/* A -ENOSPC for an order the host reported (h->lock held). */
-void xpi_host_learn_enospc(struct xpi_handle *h, unsigned int order);
 
 /* Tracker (h->lock held by the caller). */
 /* A record from the packed value of the extent [base, base + 2^order). */

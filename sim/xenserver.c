@@ -24,6 +24,8 @@ int sim_xs_check_config(const struct xpi_sim_config *c)
 		return -EINVAL;
 	if (c->personality != XPI_SIM_PERSONALITY_XENSERVER)
 		return 0;
+	if (c->xs_reported_order > IOMMU_page_order_max)
+		return -EINVAL;
 	/* The BFN:MFN region lies above every MFN and inside the BFN width. */
 	top = UINT64_C(1) << c->bfn_width;
 	if (c->xs_foreign_offset < c->host_frames ||
@@ -178,7 +180,9 @@ static int xs_op(struct xpi_sim *sim, struct sim_domain *c,
 	case IOMMUOP_query_caps:
 		op->flags = 0;
 		if (xs_can_use(sim)) {
-			op->flags = IOMMU_QUERY_map_cap | IOMMU_QUERY_map_all_gfns;
+			op->flags = pv_iommu_flags_set_order(
+				IOMMU_QUERY_map_cap | IOMMU_QUERY_map_all_gfns,
+				sim->cfg.xs_reported_order);
 			/* u.query_caps.offset: the union's first 8 bytes. */
 			op->u.unmap_page.bfn = sim->cfg.xs_foreign_offset;
 		}

@@ -81,6 +81,13 @@ struct xpi_sim_config {
 	 * kernel without the XS_PV_IOMMU ELF note (default 0).
 	 */
 	int xs_iommu_unusable;
+	/**
+	 * XenServer personality, a test hook and not XenServer's behaviour:
+	 * query_caps reports this page order although every op of a non-zero
+	 * order is refused (a host that reports more than it accepts; default
+	 * 0, as XenServer reports).
+	 */
+	unsigned int xs_reported_order;
 };
 
 /** The hypervisor described by docs/hypervisor-model.md (draft B, our series). */
