@@ -5,8 +5,8 @@
  * Not installed; the listener (invalidate.c), the ring tests and the
  * fuzzer use it.
  *
- * The page, as Xen's public hvm/ioreq.h lays it out (checked against it
- * in tests/test-ring.c):
+ * The page, as Xen's public hvm/ioreq.h lays it out (defined in
+ * common/xen-ioreq.h and checked against Xen's header in tests/test-ring.c):
  *
  *   @0  read_pointer  u32   advanced by the reader
  *   @4  write_pointer u32   advanced by Xen
@@ -44,37 +44,7 @@
 #include <errno.h>
 #include <stdint.h>
 
-#define XPI_RING_PAGE_SIZE 4096u
-#define XPI_RING_SLOTS 511u
-#define XPI_RING_SLOT_OFFSET 8u
-
-/* The ioreq types (hvm/ioreq.h). */
-#define XPI_IOREQ_TYPE_PIO 0u
-#define XPI_IOREQ_TYPE_COPY 1u
-#define XPI_IOREQ_TYPE_PCI_CONFIG 2u
-#define XPI_IOREQ_TYPE_TIMEOFFSET 7u
-#define XPI_IOREQ_TYPE_INVALIDATE 8u
-/* The types of ioreq.h: the others never come from Xen. */
-#define XPI_IOREQ_TYPES_KNOWN                                                  \
-	(1u << XPI_IOREQ_TYPE_PIO | 1u << XPI_IOREQ_TYPE_COPY |                \
-	 1u << XPI_IOREQ_TYPE_PCI_CONFIG | 1u << XPI_IOREQ_TYPE_TIMEOFFSET |   \
-	 1u << XPI_IOREQ_TYPE_INVALIDATE)
-
-/* The ioreq states (hvm/ioreq.h). */
-#define XPI_IOREQ_STATE_NONE 0u
-#define XPI_IOREQ_STATE_READY 1u
-#define XPI_IOREQ_STATE_INPROCESS 2u
-#define XPI_IOREQ_STATE_RESP_READY 3u
-
-/* Xen's ioreq_t (32 bytes): the offsets the listener uses. */
-#define XPI_IOREQ_SIZE 32u
-#define XPI_IOREQ_OFF_ADDR 0u
-#define XPI_IOREQ_OFF_DATA 8u
-#define XPI_IOREQ_OFF_COUNT 16u
-#define XPI_IOREQ_OFF_SIZE 20u
-#define XPI_IOREQ_OFF_VP_EPORT 24u
-#define XPI_IOREQ_OFF_BITS 30u /* state:4 data_is_ptr:1 dir:1 df:1 pad:1 */
-#define XPI_IOREQ_OFF_TYPE 31u
+#include "common/xen-ioreq.h"
 
 /* One decoded ring entry. */
 struct xpi_ring_entry {

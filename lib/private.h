@@ -17,7 +17,7 @@
 #include <xenpviommu/sim.h>
 
 #include "log.h"
-#include "radix.h"
+#include "common/radix.h"
 
 #ifndef XPI_EXPORT
 #define XPI_EXPORT __attribute__((visibility("default")))

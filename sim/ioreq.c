@@ -32,7 +32,7 @@ struct sim_ioserver *sim_ioserver(const struct xpi_sim *sim, uint16_t domid,
 
 static size_t sync_bytes(unsigned int vcpus)
 {
-	size_t n = vcpus * sizeof(struct sim_ioreq);
+	size_t n = vcpus * sizeof(struct xpi_xen_ioreq);
 
 	return (n + SIM_PAGE_SIZE - 1) & ~(size_t)(SIM_PAGE_SIZE - 1);
 }
@@ -74,7 +74,7 @@ static void notify_emulator(struct sim_ioserver *s)
  * to ThreadSanitizer (no happens-before seen, a false race report), though
  * not to x86.  Xen's own writer stores the word behind a write barrier.
  */
-static void publish_write_pointer(struct sim_bufpage *pg, uint32_t wp)
+static void publish_write_pointer(struct xpi_xen_bufpage *pg, uint32_t wp)
 {
 	uint64_t *pair = (uint64_t *)(void *)pg;
 	uint64_t old = __atomic_load_n(pair, __ATOMIC_RELAXED), new;
@@ -94,11 +94,11 @@ static void publish_write_pointer(struct sim_bufpage *pg, uint32_t wp)
  */
 static int buffered_send(struct sim_ioserver *s, uint64_t bfn)
 {
-	struct sim_bufpage *pg = s->buf;
+	struct xpi_xen_bufpage *pg = s->buf;
 	unsigned int qw = bfn > UINT32_MAX;
 	uint32_t rp = __atomic_load_n(&pg->read_pointer, __ATOMIC_ACQUIRE);
 	uint32_t wp = pg->write_pointer;
-	struct sim_buf_ioreq b = {
+	struct xpi_xen_buf_ioreq b = {
 		.type = SIM_IOREQ_TYPE_INVALIDATE,
 		/* pad 0, dir 0 (write), size in bits 2..3, addr 0 */
 		.bits = (uint8_t)((qw ? 3u : 2u) << 2),
@@ -130,7 +130,7 @@ static int free_sync_slot(const struct xpi_sim *sim,
 static void sync_send(struct sim_ioserver *s, unsigned int v, uint64_t data,
 		      uint32_t size, uint8_t kind)
 {
-	struct sim_ioreq *r = &s->sync[v];
+	struct xpi_xen_ioreq *r = &s->sync[v];
 
 	r->addr = 0;
 	r->data = data;
@@ -414,7 +414,7 @@ XPI_EXPORT int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid,
 	if (!rc) {
 		/* Retire the slots the emulator completed. */
 		for (unsigned int v = 0; v < sim->cfg.ioreq_vcpus; v++) {
-			struct sim_ioreq *r = &s->sync[v];
+			struct xpi_xen_ioreq *r = &s->sync[v];
 			uint8_t bits;
 
 			if (s->issued[v] == SYNC_NONE)

@@ -16,7 +16,8 @@
 
 #include <xenpviommu/sim.h>
 
-#include "lib/radix.h"
+#include "common/radix.h"
+#include "common/xen-ioreq.h"
 
 #ifndef XPI_EXPORT
 #define XPI_EXPORT __attribute__((visibility("default")))
@@ -34,12 +35,12 @@
 /* Live mapping records that may cover one frame (-EMLINK beyond). */
 #define SIM_MAX_ALIASES 64
 
-/* Xen's ioreq values (public/hvm/ioreq.h), spelt out so no header is needed. */
-#define SIM_IOREQ_TYPE_INVALIDATE 8
-#define SIM_STATE_IOREQ_NONE 0
-#define SIM_STATE_IOREQ_READY 1
-#define SIM_STATE_IORESP_READY 3
-#define SIM_BUF_SLOTS 511
+/* Xen's ioreq values (common/xen-ioreq.h). */
+#define SIM_IOREQ_TYPE_INVALIDATE XPI_IOREQ_TYPE_INVALIDATE
+#define SIM_STATE_IOREQ_NONE XPI_IOREQ_STATE_NONE
+#define SIM_STATE_IOREQ_READY XPI_IOREQ_STATE_READY
+#define SIM_STATE_IORESP_READY XPI_IOREQ_STATE_RESP_READY
+#define SIM_BUF_SLOTS XPI_RING_SLOTS
 
 /* Grant status values (public/grant_table.h). */
 #define SIM_GNTST_okay 0
@@ -140,36 +141,6 @@ struct sim_m2b_pool {
 	uint32_t nslots;		/* power of two */
 };
 
-/* Xen's buf_ioreq_t, byte for byte (the bitfields as one byte + u16). */
-struct sim_buf_ioreq {
-	uint8_t type;
-	uint8_t bits;	  /* pad:1 dir:1 size:2, then addr bits 0..3 */
-	uint16_t addr_hi; /* addr bits 4..19 */
-	uint32_t data;
-};
-
-struct sim_bufpage {
-	uint32_t read_pointer;
-	uint32_t write_pointer;
-	struct sim_buf_ioreq slot[SIM_BUF_SLOTS];
-};
-
-/* Xen's ioreq_t, byte for byte. */
-struct sim_ioreq {
-	uint64_t addr;
-	uint64_t data;
-	uint32_t count;
-	uint32_t size;
-	uint32_t vp_eport;
-	uint16_t pad0;
-	uint8_t bits; /* state:4 data_is_ptr:1 dir:1 df:1 pad:1 */
-	uint8_t type;
-};
-
-_Static_assert(sizeof(struct sim_buf_ioreq) == 8, "buf_ioreq_t");
-_Static_assert(sizeof(struct sim_bufpage) == SIM_PAGE_SIZE, "buffered page");
-_Static_assert(sizeof(struct sim_ioreq) == 32, "ioreq_t");
-
 /* What an issued synchronous slot carries. */
 #define SYNC_NONE 0
 #define SYNC_BFN 1
@@ -178,8 +149,8 @@ _Static_assert(sizeof(struct sim_ioreq) == 32, "ioreq_t");
 struct sim_ioserver {
 	uint16_t id;
 	uint16_t owner;
-	struct sim_bufpage *buf;
-	struct sim_ioreq *sync;
+	struct xpi_xen_bufpage *buf;
+	struct xpi_xen_ioreq *sync;
 	uint8_t *issued; /* per vCPU slot: SYNC_* */
 	int evfd;
 	uint32_t port;

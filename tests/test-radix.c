@@ -4,7 +4,7 @@
 
 #include <errno.h>
 
-#include "lib/radix.h"
+#include "common/radix.h"
 #include "test-common.h"
 
 START_TEST(insert_find_remove)

@@ -378,7 +378,7 @@ int sync_pending(void *page, unsigned int v, uint64_t *data, uint32_t *size)
 	*data = r->data;
 	*size = r->size;
 #else
-	struct sim_ioreq *r = (struct sim_ioreq *)page + v;
+	struct xpi_xen_ioreq *r = (struct xpi_xen_ioreq *)page + v;
 
 	if (__atomic_load_n(&r->bits, __ATOMIC_ACQUIRE) == 0)
 		return 0;

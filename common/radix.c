@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "radix.h"
+#include "common/radix.h"
 
 #define SLOT_BITS XPI_RADIX_SLOT_BITS
 #define SLOTS XPI_RADIX_SLOTS
