@@ -329,23 +329,31 @@ static long unmap_records(struct xpi_handle *h, const struct xpi_mapping *m,
 							 m[i].ioserver,
 							 m[i].order);
 	}
+	/* The other servers' records of a BFN the batch sends once go first,
+	 * so that the batch sees the page as this handle's last. */
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		struct xpi_mapping gone;
+
+		if (slot[i] == SIZE_MAX)
+			xpi_tracker_remove_foreign(&h->tracker, m[i].bfn,
+						   m[i].ioserver, &gone);
+	}
+	pthread_mutex_unlock(&h->lock);
 	if (rc >= 0)
 		rc = xpi_batch_submit(b);
 	/* The batch gave allocated BFNs back as it untracked them. */
 	for (size_t i = 0; i < n && rc >= 0; i++)
 		if (slot[i] != SIZE_MAX)
 			st[i] = xpi_batch_status(b, slot[i]);
-	/* The shared lookups that op ended on the host end here too. */
+	/* Those records share their page's result; back if it failed. */
 	pthread_mutex_lock(&h->lock);
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		struct xpi_mapping gone;
-
+	for (size_t i = 0; i < n; i++) {
 		if (slot[i] != SIZE_MAX)
 			continue;
-		st[i] = st[xs_first_of(h, m, i)];
-		if (!st[i])
-			xpi_tracker_remove_foreign(&h->tracker, m[i].bfn,
-						   m[i].ioserver, &gone);
+		st[i] = rc < 0 ? (int)rc : st[xs_first_of(h, m, i)];
+		if (st[i])
+			xpi_tracker_add(&h->tracker, &m[i]);
 	}
 	pthread_mutex_unlock(&h->lock);
 	xpi_batch_free(b);

@@ -351,6 +351,53 @@ START_TEST(lib_shared_lookup_one_unmap)
 }
 END_TEST
 
+START_TEST(lib_per_server_unmap_counts_servers)
+{
+	struct xpi_sim *sim = xs_sim(0, 0);
+	uint64_t gfn = 6, bfn, b2, mfn;
+	struct xpi_batch *b;
+	struct xpi_stats s;
+	uint32_t refs;
+	xpi_handle *h;
+
+	xt_guest(sim, GUEST, 64, XPI_SIM_BACKING_SCATTERED);
+	mfn = mfn_of(sim, GUEST, gfn);
+	refs = refs_of(sim, mfn);
+	h = xt_open(sim, HW);
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, &gfn, 1,
+					 XPI_FOREIGN_READ, &bfn, NULL),
+			 1);
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, &gfn, 1,
+					 XPI_FOREIGN_READ, &b2, NULL),
+			 1);
+	ck_assert_uint_eq(bfn, b2);
+	/* Server 1 is done: server 2 still uses the page, nothing is sent
+	 * and the pin stays. */
+	ck_assert_int_eq(xpi_batch_new(h, &b), 0);
+	ck_assert_int_ge(xpi_batch_add_unmap_foreign(b, bfn, 1, 0), 0);
+	ck_assert_int_ge(xpi_batch_submit(b), 0);
+	ck_assert_int_eq(xpi_batch_status(b, 0), 0);
+	xpi_batch_free(b);
+	ck_assert_int_eq(xpi_get_stats(h, &s), 0);
+	ck_assert_uint_eq(s.ops_by_subop[IOMMUOP_unmap_foreign_page], 0);
+	ck_assert_uint_eq(refs_of(sim, mfn), refs + 1);
+	ck_assert_uint_eq(xpi_mapping_count(h), 1);
+	/* Server 2, the last: sent, unpinned. */
+	ck_assert_int_eq(xpi_batch_new(h, &b), 0);
+	ck_assert_int_ge(xpi_batch_add_unmap_foreign(b, bfn, 2, 0), 0);
+	ck_assert_int_ge(xpi_batch_submit(b), 0);
+	ck_assert_int_eq(xpi_batch_status(b, 0), 0);
+	xpi_batch_free(b);
+	ck_assert_int_eq(xpi_get_stats(h, &s), 0);
+	ck_assert_uint_eq(s.ops_by_subop[IOMMUOP_unmap_foreign_page], 1);
+	ck_assert_uint_eq(refs_of(sim, mfn), refs);
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+	ck_assert_int_eq(xpi_close(h), 0);
+	xt_audit_clean(sim);
+	xpi_sim_free(sim);
+}
+END_TEST
+
 START_TEST(lib_release_domain)
 {
 	struct xpi_sim *sim = xs_sim(0, 0);
@@ -503,6 +550,7 @@ int main(void)
 	tcase_add_test(t, lib_open_falls_back_to_lookup);
 	tcase_add_test(t, lib_foreign_map_and_order_zero);
 	tcase_add_test(t, lib_shared_lookup_one_unmap);
+	tcase_add_test(t, lib_per_server_unmap_counts_servers);
 	tcase_add_test(t, lib_release_domain);
 	tcase_add_test(t, lib_never_sends_an_order_above_zero);
 	tcase_add_test(t, probe_refuses_other_abi);
