@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xenpviommu/xc-compat.h>
+
 #include "test-common.h"
 
 #define HW XPI_SIM_HWDOM
@@ -470,6 +472,55 @@ START_TEST(lib_never_sends_an_order_above_zero)
 }
 END_TEST
 
+START_TEST(xc_iommu_op_as_an_emulator_calls_it)
+{
+	/* XenServer's vGPU emulator: a whole pfn array of lookups, then one
+	 * of unmaps, through xc_iommu_op(). */
+	enum { N = 32 };
+	struct xpi_sim *sim = xs_sim(0, 0);
+	struct pv_iommu_op ops[N];
+	uint32_t refs[N];
+	xpi_handle *h;
+
+	xt_guest(sim, GUEST, 64, XPI_SIM_BACKING_SCATTERED);
+	h = xt_open(sim, HW);
+	ck_assert_int_eq(xpi_xc_compat_set_handle(h), 0);
+	for (int i = 0; i < N; i++) {
+		refs[i] = refs_of(sim, mfn_of(sim, GUEST, (uint64_t)i));
+		ops[i] = lookup_op(GUEST, (uint64_t)i, 0);
+		ops[i].status = 1; /* overwritten */
+	}
+	ck_assert_int_eq(xc_iommu_op(NULL, ops, N), 0);
+	for (int i = 0; i < N; i++) {
+		uint64_t mfn = mfn_of(sim, GUEST, (uint64_t)i);
+
+		ck_assert_int_eq(ops[i].status, 0);
+		ck_assert_uint_eq(ops[i].u.lookup_foreign_page.bfn,
+				  mfn + XS_OFFSET);
+		ck_assert_uint_eq(refs_of(sim, mfn), refs[i] + 1);
+		ops[i] = unmap_foreign_op(mfn + XS_OFFSET);
+	}
+	ck_assert_uint_eq(xpi_mapping_count(h), N);
+	ck_assert_int_eq(xc_iommu_op(NULL, ops, N), 0);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(ops[i].status, 0);
+		ck_assert_uint_eq(refs_of(sim, mfn_of(sim, GUEST, (uint64_t)i)),
+				  refs[i]);
+	}
+	ck_assert_uint_eq(xpi_mapping_count(h), 0);
+	/* Once more: each page is no longer pinned (F2). */
+	ck_assert_int_eq(xc_iommu_op(NULL, ops, N), 0);
+	ck_assert_int_eq(ops[0].status, -ENOENT);
+	ck_assert_int_eq(xc_iommu_op(NULL, NULL, 4), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(xc_iommu_op(NULL, ops, 0), 0);
+	ck_assert_int_eq(xpi_xc_compat_set_handle(NULL), 0);
+	ck_assert_int_eq(xpi_close(h), 0);
+	xt_audit_clean(sim);
+	xpi_sim_free(sim);
+}
+END_TEST
+
 static void open_refused(struct xpi_sim *sim, uint16_t caller, int want,
 			 const char *msg)
 {
@@ -556,6 +607,7 @@ int main(void)
 	tcase_add_test(t, probe_refuses_other_abi);
 	tcase_add_test(t, probe_changes_nothing_on_draft);
 	tcase_add_test(t, not_hardware_domain_is_refused);
+	tcase_add_test(t, xc_iommu_op_as_an_emulator_calls_it);
 	suite_add_tcase(s, t);
 	return xt_run(s);
 }
