@@ -140,7 +140,7 @@ int xpi_host_probe_foreign(struct xpi_handle *h, const struct pv_iommu_op *op)
 		return 0;
 	default:
 		return refuse(h, op->status ? "an unexpected status for a"
-					     " reserved flag bit"
-					   : "a reserved flag bit accepted");
+					      " reserved flag bit"
+					    : "a reserved flag bit accepted");
 	}
 }

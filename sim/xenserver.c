@@ -29,8 +29,8 @@ int sim_xs_check_config(const struct xpi_sim_config *c)
 	/* The BFN:MFN region lies above every MFN and inside the BFN width. */
 	top = UINT64_C(1) << c->bfn_width;
 	if (c->xs_foreign_offset < c->host_frames ||
-	    c->xs_foreign_offset > top || top - c->xs_foreign_offset <
-						  c->host_frames)
+	    c->xs_foreign_offset > top ||
+	    top - c->xs_foreign_offset < c->host_frames)
 		return -EINVAL;
 	return 0;
 }
@@ -93,9 +93,9 @@ static int xs_map_page(struct xpi_sim *sim, struct sim_domain *c,
 	    sim_rmrr_hit(c, op->u.map_page.bfn, 0))
 		return -EPERM;
 	/* The mapping itself, at order 0, with the flags XenServer reads. */
-	d.flags = (uint16_t)(op->flags & (IOMMU_OP_readable |
-					  IOMMU_OP_writeable |
-					  IOMMU_MAP_OP_no_ref_cnt));
+	d.flags = (uint16_t)(op->flags &
+			     (IOMMU_OP_readable | IOMMU_OP_writeable |
+			      IOMMU_MAP_OP_no_ref_cnt));
 	rc = sim_draft_op(sim, c, &d);
 	return rc ? -EIO : 0;
 }

@@ -45,8 +45,9 @@ static struct pv_iommu_op map_op(uint64_t bfn, uint64_t gfn, unsigned int order)
 {
 	struct pv_iommu_op op = { .subop_id = IOMMUOP_map_page };
 
-	op.flags = pv_iommu_flags_set_order(
-		IOMMU_OP_readable | IOMMU_OP_writeable, order);
+	op.flags = pv_iommu_flags_set_order(IOMMU_OP_readable |
+						    IOMMU_OP_writeable,
+					    order);
 	op.u.map_page.bfn = bfn;
 	op.u.map_page.gfn = gfn;
 	return op;
@@ -152,11 +153,12 @@ START_TEST(sim_order_mask_and_map_page)
 	/* O2: order 2 passes as order 0 and maps one page, not four. */
 	op = map_op(FREE_BFN, gfn, 2);
 	ck_assert_int_eq(one_op(sim, HW, &op), 0);
-	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, HW, FREE_BFN, &mfn, NULL), 0);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, HW, FREE_BFN, &mfn, NULL),
+			 0);
 	ck_assert_uint_eq(mfn, gfn);
-	ck_assert_int_eq(
-		xpi_sim_iommu_lookup(sim, HW, FREE_BFN + 1, &mfn, NULL),
-		-ENOENT);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, HW, FREE_BFN + 1, &mfn,
+					      NULL),
+			 -ENOENT);
 	/* M3: a mapped BFN, the boot 1:1 region, the offset region. */
 	op = map_op(FREE_BFN, gfn + 1, 0);
 	ck_assert_int_eq(one_op(sim, HW, &op), -EPERM);
@@ -214,8 +216,9 @@ START_TEST(sim_lookup_one_pin_bit)
 	ck_assert_uint_eq(op.u.lookup_foreign_page.bfn, mfn + XS_OFFSET);
 	ck_assert_uint_eq(refs_of(sim, mfn), refs + 1);
 	/* Q2: the offset region translates for DMA. */
-	ck_assert_int_eq(
-		xpi_sim_iommu_lookup(sim, HW, mfn + XS_OFFSET, &got, NULL), 0);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, HW, mfn + XS_OFFSET, &got,
+					      NULL),
+			 0);
 	ck_assert_uint_eq(got, mfn);
 	/* F3: one unmap clears the pin, the second server's gets -ENOENT. */
 	op = unmap_foreign_op(mfn + XS_OFFSET);
@@ -299,8 +302,8 @@ START_TEST(lib_foreign_map_and_order_zero)
 			 8);
 	for (int i = 0; i < 8; i++) {
 		ck_assert_int_eq(st[i], 0);
-		ck_assert_uint_eq(bfns[i], mfn_of(sim, GUEST, gfns[i]) +
-						   XS_OFFSET);
+		ck_assert_uint_eq(bfns[i],
+				  mfn_of(sim, GUEST, gfns[i]) + XS_OFFSET);
 	}
 	/* Own maps: 16 contiguous pages go as 16 order-0 ops. */
 	ck_assert_int_eq(xpi_map_range(h, FREE_BFN, 0x1000, 16,
@@ -329,11 +332,11 @@ START_TEST(lib_shared_lookup_one_unmap)
 	mfn = mfn_of(sim, GUEST, gfn);
 	refs = refs_of(sim, mfn);
 	h = xt_open(sim, HW);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, &gfn, 1,
-					 XPI_FOREIGN_READ, &b1, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, &gfn, 1, XPI_FOREIGN_READ,
+					 &b1, NULL),
 			 1);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, &gfn, 1,
-					 XPI_FOREIGN_READ, &b2, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, &gfn, 1, XPI_FOREIGN_READ,
+					 &b2, NULL),
 			 1);
 	ck_assert_uint_eq(b1, b2);
 	ck_assert_uint_eq(refs_of(sim, mfn), refs + 1);
@@ -366,11 +369,11 @@ START_TEST(lib_per_server_unmap_counts_servers)
 	mfn = mfn_of(sim, GUEST, gfn);
 	refs = refs_of(sim, mfn);
 	h = xt_open(sim, HW);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, &gfn, 1,
-					 XPI_FOREIGN_READ, &bfn, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, &gfn, 1, XPI_FOREIGN_READ,
+					 &bfn, NULL),
 			 1);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, &gfn, 1,
-					 XPI_FOREIGN_READ, &b2, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, &gfn, 1, XPI_FOREIGN_READ,
+					 &b2, NULL),
 			 1);
 	ck_assert_uint_eq(bfn, b2);
 	/* Server 1 is done: server 2 still uses the page, nothing is sent
@@ -412,11 +415,11 @@ START_TEST(lib_release_domain)
 	for (int i = 0; i < 4; i++)
 		refs[i] = refs_of(sim, mfn_of(sim, GUEST, gfns[i]));
 	h = xt_open(sim, HW);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, gfns, 4,
-					 XPI_FOREIGN_READ, bfns, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, gfns, 4, XPI_FOREIGN_READ,
+					 bfns, NULL),
 			 4);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, gfns, 4,
-					 XPI_FOREIGN_READ, bfns, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, gfns, 4, XPI_FOREIGN_READ,
+					 bfns, NULL),
 			 4);
 	ck_assert_int_eq(xpi_foreign_map(h, 2, 1, &other, 1, XPI_FOREIGN_READ,
 					 &ob, NULL),
@@ -476,7 +479,9 @@ START_TEST(xc_iommu_op_as_an_emulator_calls_it)
 {
 	/* XenServer's vGPU emulator: a whole pfn array of lookups, then one
 	 * of unmaps, through xc_iommu_op(). */
-	enum { N = 32 };
+	enum {
+		N = 32
+	};
 	struct xpi_sim *sim = xs_sim(0, 0);
 	struct pv_iommu_op ops[N];
 	uint32_t refs[N];
