@@ -119,11 +119,21 @@ int xpi_host_probe_foreign(struct xpi_handle *h, const struct pv_iommu_op *op)
 			return refuse(h, "a BFN offset from a host that has"
 					 " map_foreign_page");
 		return 0;
-	case -ENODEV:	  /* XenServer: "4 was map_foreign_page, removed" */
-	case -EOPNOTSUPP: /* a draft host without the subop */
+	case -EOPNOTSUPP: /* our series without its foreign subops (0001) */
+		h->host = XPI_HOST_DRAFT;
+		if (h->xs_offset)
+			return refuse(h, "a BFN offset from a host that is not"
+					 " XenServer");
+		if (h->caps.strategy == XPI_STRATEGY_MAP_FOREIGN)
+			xpi_warn(h, EOPNOTSUPP,
+				 "map_cap is set but map_foreign_page is "
+				 "not supported: using lookup_foreign_page");
+		h->caps.strategy = XPI_STRATEGY_LOOKUP_FOREIGN;
+		return 0;
+	case -ENODEV: /* XenServer: "4 was map_foreign_page, removed" */
 		h->host = XPI_HOST_XENSERVER;
 		if (h->caps.strategy == XPI_STRATEGY_MAP_FOREIGN)
-			xpi_warn(h, -op->status,
+			xpi_warn(h, ENODEV,
 				 "map_cap is set but map_foreign_page is "
 				 "refused: using lookup_foreign_page");
 		h->caps.strategy = XPI_STRATEGY_LOOKUP_FOREIGN;
