@@ -26,25 +26,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#if HAVE_XEN
-/* xendevicemodel.h needs the tools' view of the public headers. */
-#define __XEN_TOOLS__ 1
-#include <xendevicemodel.h>
-#include <xenevtchn.h>
-#include <xenforeignmemory.h>
-#endif
 
 #include "invalidate-ring.h"
 #include "private.h"
 
-#define RESOURCE_IOREQ_SERVER 0 /* XENMEM_resource_ioreq_server */
 #define FLUSH_ALL_DATA UINT64_MAX
 #define DRAIN_MAX (XPI_RING_SLOTS + XPI_LISTENER_MAX_VCPUS)
 #define NO_VCPU 0xffffu
@@ -82,20 +70,14 @@ struct xpi_listener {
 	struct xpi_listener_stats st;
 
 	int attached;
-	int sim;
+	/* The attached server through the transport's ioreq ops; the
+	 * drain reads these copies of its fields. */
+	struct xpi_ioreq_port port;
 	uint16_t domid, ioserver;
 	unsigned int nr_vcpus;
 	void *buf;
 	unsigned char *sync;
 	int fd;
-#if HAVE_XEN
-	xendevicemodel_handle *dmod;
-	xenforeignmemory_handle *fmem;
-	xenforeignmemory_resource_handle *fres;
-	xenevtchn_handle *xce;
-	evtchn_port_t buf_port;
-	evtchn_port_t *vcpu_port;
-#endif
 
 	/* One drain (see the top of this file). */
 	struct item it[DRAIN_MAX];
@@ -154,31 +136,10 @@ XPI_EXPORT int xpi_listener_new(xpi_handle *h,
 
 static void detach(struct xpi_listener *l)
 {
-#if HAVE_XEN
-	if (l->xce) {
-		if (l->vcpu_port)
-			for (unsigned int v = 0; v < l->nr_vcpus; v++)
-				if (l->vcpu_port[v])
-					xenevtchn_unbind(l->xce,
-							 l->vcpu_port[v]);
-		if (l->buf_port)
-			xenevtchn_unbind(l->xce, l->buf_port);
-		xenevtchn_close(l->xce);
-	}
-	free(l->vcpu_port);
-	if (l->fres)
-		xenforeignmemory_unmap_resource(l->fmem, l->fres);
-	if (l->fmem)
-		xenforeignmemory_close(l->fmem);
-	if (l->dmod)
-		xendevicemodel_close(l->dmod);
-	l->xce = NULL;
-	l->vcpu_port = NULL;
-	l->buf_port = 0;
-	l->fres = NULL;
-	l->fmem = NULL;
-	l->dmod = NULL;
-#endif
+	if (l->attached && l->h->tops->ioreq && l->h->tops->ioreq->detach)
+		l->h->tops->ioreq->detach(l->h, &l->port);
+	memset(&l->port, 0, sizeof(l->port));
+	l->port.fd = -1;
 	l->attached = 0;
 	l->buf = NULL;
 	l->sync = NULL;
@@ -192,141 +153,6 @@ XPI_EXPORT void xpi_listener_free(struct xpi_listener *l)
 	detach(l);
 	free(l);
 }
-
-static int attach_sim(struct xpi_listener *l)
-{
-	struct xpi_handle *h = l->h;
-	void *buf, *sync;
-	int rc;
-
-	rc = xpi_sim_ioreq_server_pages(h->sim, l->domid, l->ioserver, &buf,
-					&sync);
-	if (rc >= 0)
-		rc = xpi_sim_ioreq_server_evtchn_fd(h->sim, l->domid,
-						    l->ioserver);
-	if (rc < 0) {
-		xpi_err(h, -rc, "listener: no ioreq server %u of domain %u",
-			l->ioserver, l->domid);
-		return rc;
-	}
-	l->buf = buf;
-	l->sync = sync;
-	l->fd = rc;
-	l->sim = 1;
-	return 0;
-}
-
-#if HAVE_XEN
-static int xen_fail(struct xpi_listener *l, const char *what)
-{
-	int err = errno ? errno : EIO;
-
-	xpi_err(l->h, err, "listener: %s for ioreq server %u of domain %u",
-		what, l->ioserver, l->domid);
-	detach(l);
-	return -err;
-}
-
-/* 1 if every vCPU's slot names its event channel (port 0 is never one). */
-static int vcpu_ports_set(const struct xpi_listener *l)
-{
-	for (unsigned int v = 0; v < l->nr_vcpus; v++) {
-		uint32_t port;
-
-		memcpy(&port, l->sync + v * XPI_IOREQ_SIZE +
-				      XPI_IOREQ_OFF_VP_EPORT,
-		       sizeof(port));
-		if (!port)
-			return 0;
-	}
-	return 1;
-}
-
-static int attach_xen(struct xpi_listener *l)
-{
-	struct xentoollog_logger *lg = l->h->logger;
-	unsigned long sync_pages =
-		(l->nr_vcpus * XPI_IOREQ_SIZE + XPI_RING_PAGE_SIZE - 1) /
-		XPI_RING_PAGE_SIZE;
-	evtchn_port_t port;
-	void *addr = NULL;
-	xenevtchn_port_or_error_t lp;
-
-	errno = 0;
-	l->dmod = xendevicemodel_open((xentoollog_logger *)lg, 0);
-	if (!l->dmod)
-		return xen_fail(l, "xendevicemodel_open");
-	if (xendevicemodel_get_ioreq_server_info(l->dmod, l->domid,
-						 l->ioserver, NULL, NULL,
-						 &port))
-		return xen_fail(l, "xendevicemodel_get_ioreq_server_info");
-	if (!port) {
-		/* Port 0 is never a channel: a server made with
-		 * HVM_IOREQSRV_BUFIOREQ_OFF (Xen would refuse frame 0). */
-		errno = ENOENT;
-		return xen_fail(l, "no buffered ring (bufioreq off)");
-	}
-	l->fmem = xenforeignmemory_open((xentoollog_logger *)lg, 0);
-	if (!l->fmem)
-		return xen_fail(l, "xenforeignmemory_open");
-	/* Frame 0: the buffered page; frames 1..: the synchronous ioreqs. */
-	l->fres = xenforeignmemory_map_resource(
-		l->fmem, l->domid, RESOURCE_IOREQ_SERVER, l->ioserver, 0,
-		1 + sync_pages, &addr, PROT_READ | PROT_WRITE, 0);
-	if (!l->fres)
-		return xen_fail(l, "xenforeignmemory_map_resource");
-	l->buf = addr;
-	l->sync = (unsigned char *)addr + XPI_RING_PAGE_SIZE;
-	/*
-	 * Xen writes each vCPU's event channel into the ioreq page when the
-	 * server is enabled, and only if its pages exist by then; they come
-	 * into being with the mapping above.  A server enabled before it
-	 * (as emulators do) shows port 0: enable it again, now that the
-	 * pages are there.
-	 */
-	if (!vcpu_ports_set(l)) {
-		xpi_dbg(l->h,
-			"listener: re-enabling ioreq server %u of domain %u so"
-			" that Xen publishes its vCPU event channels",
-			l->ioserver, l->domid);
-		if (xendevicemodel_set_ioreq_server_state(l->dmod, l->domid,
-							  l->ioserver, 0) ||
-		    xendevicemodel_set_ioreq_server_state(l->dmod, l->domid,
-							  l->ioserver, 1))
-			return xen_fail(l, "enabling the ioreq server");
-		if (!vcpu_ports_set(l)) {
-			errno = EPROTO;
-			return xen_fail(l, "no vCPU event channel in the ioreq"
-					   " page");
-		}
-	}
-	l->xce = xenevtchn_open((xentoollog_logger *)lg, 0);
-	if (!l->xce)
-		return xen_fail(l, "xenevtchn_open");
-	lp = xenevtchn_bind_interdomain(l->xce, l->domid, port);
-	if (lp < 0)
-		return xen_fail(l, "binding the buffered event channel");
-	l->buf_port = (evtchn_port_t)lp;
-	l->vcpu_port = calloc(l->nr_vcpus, sizeof(*l->vcpu_port));
-	if (!l->vcpu_port) {
-		detach(l);
-		return -ENOMEM;
-	}
-	for (unsigned int v = 0; v < l->nr_vcpus; v++) {
-		uint32_t remote;
-
-		memcpy(&remote, l->sync + v * XPI_IOREQ_SIZE +
-					XPI_IOREQ_OFF_VP_EPORT,
-		       sizeof(remote));
-		lp = xenevtchn_bind_interdomain(l->xce, l->domid, remote);
-		if (lp < 0)
-			return xen_fail(l, "binding a vCPU's event channel");
-		l->vcpu_port[v] = (evtchn_port_t)lp;
-	}
-	l->fd = xenevtchn_fd(l->xce);
-	return 0;
-}
-#endif
 
 XPI_EXPORT int xpi_listener_attach(struct xpi_listener *l, uint16_t domid,
 				   uint16_t ioserver, unsigned int nr_vcpus)
@@ -349,21 +175,22 @@ XPI_EXPORT int xpi_listener_attach(struct xpi_listener *l, uint16_t domid,
 	l->domid = domid;
 	l->ioserver = ioserver;
 	l->nr_vcpus = nr_vcpus;
-	if (l->h->tops->backend == XPI_BACKEND_SIM) {
-		rc = attach_sim(l);
-	} else {
-#if HAVE_XEN
-		rc = attach_xen(l);
-#else
-		xpi_err(l->h, -1,
-			"listener: the %s backend needs the Xen libraries,"
-			" which this library was built without",
-			l->h->tops->name);
-		rc = -EOPNOTSUPP;
-#endif
+	memset(&l->port, 0, sizeof(l->port));
+	l->port.domid = domid;
+	l->port.ioserver = ioserver;
+	l->port.nr_vcpus = nr_vcpus;
+	l->port.fd = -1;
+	if (!l->h->tops->ioreq) {
+		xpi_err(l->h, -1, "listener: the %s transport has no ioreq"
+			" servers", l->h->tops->name);
+		return -EOPNOTSUPP;
 	}
+	rc = l->h->tops->ioreq->attach(l->h, &l->port);
 	if (rc)
 		return rc;
+	l->buf = l->port.buf;
+	l->sync = l->port.sync;
+	l->fd = l->port.fd;
 	l->attached = 1;
 	xpi_dbg(l->h, "listener: attached to ioreq server %u of domain %u",
 		ioserver, domid);
@@ -973,7 +800,9 @@ static int unmap_ops(struct xpi_listener *l)
 /* Complete the drain's synchronous ioreqs (attached mode). */
 static int complete(struct xpi_listener *l)
 {
-	int any = 0, rc = 0;
+	uint16_t done[XPI_LISTENER_MAX_VCPUS];
+	unsigned int ndone = 0;
+	int rc = 0;
 
 	if (!l->nsync)
 		return 0;
@@ -995,14 +824,11 @@ static int complete(struct xpi_listener *l)
 		__atomic_store_n(&r[XPI_IOREQ_OFF_BITS], bits,
 				 __ATOMIC_RELEASE);
 		l->st.completions++;
-		any = 1;
-#if HAVE_XEN
-		if (!l->sim && xenevtchn_notify(l->xce, l->vcpu_port[it->vcpu]))
-			rc = -errno;
-#endif
+		if (ndone < XPI_LISTENER_MAX_VCPUS)
+			done[ndone++] = it->vcpu;
 	}
-	if (any && l->sim)
-		rc = xpi_sim_ioreq_notify(l->h->sim, l->domid, l->ioserver);
+	if (ndone)
+		rc = l->h->tops->ioreq->notify(l->h, &l->port, done, ndone);
 	if (rc)
 		xpi_err(l->h, -rc, "listener: notifying server %u/%u failed",
 			l->domid, l->ioserver);
@@ -1020,32 +846,6 @@ static int finish(struct xpi_listener *l)
 /* ------------------------------------------------------------------ */
 /* Library-owned ring                                                  */
 /* ------------------------------------------------------------------ */
-
-static int clear_fd(struct xpi_listener *l)
-{
-	struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
-
-	if (l->sim) {
-		uint64_t v;
-
-		/* The simulator's eventfd is non-blocking. */
-		if (read(l->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			return -errno;
-		return 0;
-	}
-#if HAVE_XEN
-	while (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN)) {
-		xenevtchn_port_or_error_t p = xenevtchn_pending(l->xce);
-
-		if (p < 0)
-			return -errno;
-		if (xenevtchn_unmask(l->xce, (evtchn_port_t)p))
-			return -errno;
-	}
-#endif
-	(void)pfd;
-	return 0;
-}
 
 /* One drain of the attached server; returns the items handled. */
 static int drain_once(struct xpi_listener *l, unsigned int max)
@@ -1111,7 +911,7 @@ XPI_EXPORT int xpi_listener_dispatch(struct xpi_listener *l)
 		xpi_err(l->h, -1, "xpi_listener_dispatch: not attached");
 		return -ENOTCONN;
 	}
-	rc = clear_fd(l);
+	rc = l->h->tops->ioreq->ack(l->h, &l->port);
 	if (rc) {
 		xpi_err(l->h, -rc, "listener: reading the event channel failed");
 		return rc;

@@ -14,7 +14,7 @@
 
 #include <xenpviommu.h>
 #include <xenpviommu/shim.h>
-#include <xenpviommu/sim.h>
+#include <xenpviommu/transport.h>
 
 #include "log.h"
 #include "common/radix.h"
@@ -24,11 +24,29 @@
 #endif
 
 #define XPI_PRIVCMD_PATH "/dev/xen/privcmd"
+#define XPI_NR_HYPERCALLS 64 /* Xen's NR_hypercalls */
 
 /* The tracker's key width: BFNs below 2^40 (a 52-bit bus address). */
 #define XPI_BFN_WIDTH 40
 
 struct xpi_handle;
+
+/*
+ * The listener's half of a transport: an ioreq server's pages and event
+ * source (xenpviommu/transport.h's struct xpi_ioreq_port).  attach fills
+ * the port or logs and returns a negative errno; ack consumes what made
+ * port->fd readable; notify wakes the vCPUs whose slots were completed.
+ */
+struct xpi_ioreq_ops {
+	int (*attach)(struct xpi_handle *h, struct xpi_ioreq_port *port);
+	void (*detach)(struct xpi_handle *h, struct xpi_ioreq_port *port);
+	int (*ack)(struct xpi_handle *h, struct xpi_ioreq_port *port);
+	int (*notify)(struct xpi_handle *h, struct xpi_ioreq_port *port,
+		      const uint16_t *vcpus, unsigned int n);
+};
+
+/* Xen's ioreq servers (lib/ioreq-xen.c; -EOPNOTSUPP without Xen). */
+extern const struct xpi_ioreq_ops xpi_ioreq_xen;
 
 /*
  * A transport: how ops reach do_iommu_op.  Chosen at open; the simulator
@@ -54,9 +72,10 @@ struct xpi_transport_ops {
 	void (*close)(struct xpi_handle *h);
 	/* IOTLB flushes so far, or NULL when the transport cannot know. */
 	uint64_t (*iotlb_flushes)(struct xpi_handle *h);
+	/* The listener's ioreq servers through this transport. */
+	const struct xpi_ioreq_ops *ioreq;
 };
 
-extern const struct xpi_transport_ops xpi_transport_sim;
 extern const struct xpi_transport_ops xpi_transport_kmod;
 extern const struct xpi_transport_ops xpi_transport_xencall;
 
@@ -131,12 +150,8 @@ struct xpi_handle {
 	struct xpi_caps caps;
 	uint64_t bfn_base, bfn_count;
 
-	/* sim transport */
-	struct xpi_sim *sim;
-	int own_sim;
-	uint16_t sim_caller;
-	unsigned int sim_eintr_every; /* tests: -EINTR every Nth call */
-	unsigned int sim_eintr_calls;
+	/* A plugged-in transport (xpi_options.transport), or zeros. */
+	struct xpi_transport plug;
 
 	pthread_mutex_t lock; /* tracker, allocator, stats */
 	struct xpi_tracker tracker;
@@ -157,6 +172,11 @@ struct xpi_handle {
  */
 int xpi_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
 		  unsigned int count);
+
+/* The transport slot (lib/transport.c). */
+int xpi_transport_take(struct xpi_handle *h, const struct xpi_transport *t);
+int xpi_apply_environment(struct xpi_handle *h, enum xpi_backend *backend);
+int xpi_open_transport(struct xpi_handle *h, enum xpi_backend backend);
 
 /* Tracker (h->lock held by the caller). */
 /* A record from the packed value of the extent [base, base + 2^order). */
