@@ -77,10 +77,8 @@ int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra)
 
 static int stack_push(struct xpi_bfn_alloc *a, uint64_t bfn)
 {
-	if (xpi_bfn_stack_reserve(a, 1))
-		return -ENOMEM; /* the BFN is lost, not reused */
-	xpi_bfn_push_locked(a, bfn);
-	return 0;
+	/* -ENOMEM: the BFN is lost, not reused. */
+	return xpi_bfn_give_back_locked(a, &bfn, 1);
 }
 
 /* One BFN under the lock: the freed stack first, then the bump pointer. */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <xenpviommu.h>
 #include <xenpviommu/shim.h>
@@ -258,20 +259,26 @@ int xpi_bfn_alloc_one(struct xpi_handle *h, uint64_t *bfn);
  */
 int xpi_bfn_alloc_run(struct xpi_handle *h, uint64_t nr,
 		      unsigned int align_order, uint64_t phase, uint64_t *bfn);
-/* Give back [bfn, bfn + nr). */
 /*
- * Under h->lock: room for @extra more BFNs on the freed stack, so a caller
- * holding the lock can free single BFNs with xpi_bfn_push_locked().
- * 0 or -ENOMEM.
+ * Under h->lock: free n single BFNs at once (the listener's drain), all or
+ * none.  The stack grows as needed, so the common case is one bounds check
+ * and one copy.  0 or -ENOMEM (nothing freed).
  */
 int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra);
 
-/* Under h->lock, after xpi_bfn_stack_reserve(): free one single BFN. */
-static inline void xpi_bfn_push_locked(struct xpi_bfn_alloc *a, uint64_t bfn)
+static inline int xpi_bfn_give_back_locked(struct xpi_bfn_alloc *a,
+					   const uint64_t *bfns, size_t n)
 {
-	a->stack[a->nstack++] = bfn;
+	if (__builtin_expect(a->capstack - a->nstack < n, 0) &&
+	    xpi_bfn_stack_reserve(a, n))
+		return -ENOMEM;
+	if (n)
+		memcpy(a->stack + a->nstack, bfns, n * sizeof(*bfns));
+	a->nstack += n;
+	return 0;
 }
 
+/* Give back [bfn, bfn + nr). */
 void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr);
 /* The same under h->lock (no magazine). */
 void xpi_bfn_free_locked(struct xpi_bfn_alloc *a, uint64_t bfn, uint64_t nr);
