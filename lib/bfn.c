@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "private.h"
 
@@ -58,7 +59,7 @@ void xpi_bfn_destroy(struct xpi_bfn_alloc *a)
 	a->nstack = a->capstack = 0;
 }
 
-int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra)
+static int stack_reserve(struct xpi_bfn_alloc *a, size_t extra)
 {
 	size_t cap = a->capstack ? a->capstack : 256;
 	uint64_t *s;
@@ -72,6 +73,17 @@ int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra)
 		return -ENOMEM;
 	a->stack = s;
 	a->capstack = cap;
+	return 0;
+}
+
+int xpi_bfn_give_back_locked(struct xpi_bfn_alloc *a, const uint64_t *bfns,
+			     size_t n)
+{
+	if (a->capstack - a->nstack < n && stack_reserve(a, n))
+		return -ENOMEM;
+	if (n)
+		memcpy(a->stack + a->nstack, bfns, n * sizeof(*bfns));
+	a->nstack += n;
 	return 0;
 }
 

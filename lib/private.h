@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <xenpviommu.h>
 #include <xenpviommu/shim.h>
@@ -260,23 +259,11 @@ int xpi_bfn_alloc_one(struct xpi_handle *h, uint64_t *bfn);
 int xpi_bfn_alloc_run(struct xpi_handle *h, uint64_t nr,
 		      unsigned int align_order, uint64_t phase, uint64_t *bfn);
 /*
- * Under h->lock: free n single BFNs at once (the listener's drain), all or
- * none.  The stack grows as needed, so the common case is one bounds check
- * and one copy.  0 or -ENOMEM (nothing freed).
+ * Under h->lock: free n single BFNs at once (the listener's drain, once
+ * per drain), all or none.  0 or -ENOMEM (nothing freed).
  */
-int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra);
-
-static inline int xpi_bfn_give_back_locked(struct xpi_bfn_alloc *a,
-					   const uint64_t *bfns, size_t n)
-{
-	if (__builtin_expect(a->capstack - a->nstack < n, 0) &&
-	    xpi_bfn_stack_reserve(a, n))
-		return -ENOMEM;
-	if (n)
-		memcpy(a->stack + a->nstack, bfns, n * sizeof(*bfns));
-	a->nstack += n;
-	return 0;
-}
+int xpi_bfn_give_back_locked(struct xpi_bfn_alloc *a, const uint64_t *bfns,
+			     size_t n);
 
 /* Give back [bfn, bfn + nr). */
 void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr);
