@@ -48,8 +48,7 @@ int main(int argc, char **argv)
 		bench_usage(argv[0], "alloc N | cycle N");
 	n = bench_arg(argc, argv, 2, 0);
 	xpi_options_init(&opts);
-	opts.backend = XPI_BACKEND_SIM;
-	BENCH_CHECK(xpi_open_ex(&h, NULL, 0, &opts));
+	BENCH_CHECK(xpi_sim_open(&h, NULL, NULL, XPI_SIM_HWDOM, &opts));
 	if (!strcmp(argv[1], "alloc"))
 		printf("checksum %" PRIu64 "\n", alloc_loop(h, n));
 	else if (!strcmp(argv[1], "cycle"))

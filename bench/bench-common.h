@@ -64,11 +64,9 @@ static inline void bench_host_open(struct bench_host *b, uint64_t guest_pages,
 	BENCH_CHECK(xpi_sim_ioreq_server_create(b->sim, XPI_SIM_HWDOM,
 						BENCH_GUEST, &b->ioserver));
 	xpi_options_init(&opts);
-	opts.backend = XPI_BACKEND_SIM;
-	opts.sim = b->sim;
 	if (max_ops)
 		opts.max_batch_ops = max_ops;
-	BENCH_CHECK(xpi_open_ex(&b->h, NULL, 0, &opts));
+	BENCH_CHECK(xpi_sim_open(&b->h, NULL, b->sim, XPI_SIM_HWDOM, &opts));
 }
 
 static inline void bench_host_close(struct bench_host *b)

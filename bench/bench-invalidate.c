@@ -61,9 +61,7 @@ int main(int argc, char **argv)
 	BENCH_CHECK(xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM,
 						BENCH_GUEST, &ios));
 	xpi_options_init(&opts);
-	opts.backend = XPI_BACKEND_SIM;
-	opts.sim = sim;
-	BENCH_CHECK(xpi_open_ex(&h, NULL, 0, &opts));
+	BENCH_CHECK(xpi_sim_open(&h, NULL, sim, XPI_SIM_HWDOM, &opts));
 
 	gfns = malloc(n * sizeof(*gfns));
 	bfns = malloc(n * sizeof(*bfns));

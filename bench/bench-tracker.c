@@ -22,8 +22,8 @@ int main(int argc, char **argv)
 		bench_usage(argv[0], "live N");
 	n = bench_arg(argc, argv, 2, 1 << 20);
 	xpi_options_init(&opts);
-	opts.backend = XPI_BACKEND_SIM; /* a private default host */
-	BENCH_CHECK(xpi_open_ex(&h, NULL, 0, &opts));
+	/* A private default host. */
+	BENCH_CHECK(xpi_sim_open(&h, NULL, NULL, XPI_SIM_HWDOM, &opts));
 	for (uint64_t i = 0; i < n; i++) {
 		struct xpi_mapping m = {
 			.gfn = i,

@@ -211,9 +211,10 @@ int ex_open(const struct ex_common *c, struct xpi_sim *sim, uint16_t caller,
 
 	xpi_options_init(&opts);
 	opts.backend = c->backend;
-	opts.sim = sim;
-	opts.sim_caller = caller;
-	rc = xpi_open_ex(out, &the_logger->vtable, 0, &opts);
+	if (c->backend == XPI_BACKEND_SIM)
+		rc = xpi_sim_open(out, &the_logger->vtable, sim, caller, &opts);
+	else
+		rc = xpi_open_ex(out, &the_logger->vtable, 0, &opts);
 	the_logger->buffering = 0;
 	if (rc == 0)
 		return EX_OK;

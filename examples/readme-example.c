@@ -29,9 +29,8 @@ int main(void)
 		return 1;
 
 	xpi_options_init(&opts);
-	opts.backend = XPI_BACKEND_SIM;
-	opts.sim = sim;
-	if (xpi_open_ex(&h, NULL /* stderr logger */, 0, &opts) < 0)
+	if (xpi_sim_open(&h, NULL /* stderr logger */, sim, XPI_SIM_HWDOM,
+			 &opts) < 0)
 		return 1;
 	xpi_get_caps(h, &caps);
 	printf("strategy: %s\n", xpi_strategy_name(caps.strategy));

@@ -791,13 +791,11 @@ static void setup(unsigned int cfgb)
 		F.s[0].budget = 1 + ((cfgb >> 6) & 1) * 3;
 	F.s[2].no_ioreq_cb = !!(cfgb & 128);
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = F.sim;
 	o.bfn_base = F.bfn_base;
 	o.bfn_count = 1 << 16; /* the superpage extent lies above it */
 	if (cfgb & 4)
 		o.max_batch_ops = 16; /* several hypercalls per drain */
-	CHECK(xpi_open_ex(&F.h, &quiet, 0, &o) == 0);
+	CHECK(xpi_sim_open(&F.h, &quiet, F.sim, XPI_SIM_HWDOM, &o) == 0);
 	bad_inputs();
 
 	/* Guest A: pages 0..15 for server 0, 8..23 for server 1. */

@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 struct xentoollog_logger;
-struct xpi_sim;
+struct xpi_transport;
 
 /** The library handle (opaque). */
 typedef struct xpi_handle xpi_handle;
@@ -43,7 +43,8 @@ enum xpi_backend {
 	XPI_BACKEND_KMOD = 1,
 	/** privcmd's hypercall ioctl through libxencall (root, unrestricted). */
 	XPI_BACKEND_XENCALL = 2,
-	/** The simulated hypervisor (xenpviommu/sim.h), in process. */
+	/** A transport in xpi_options.transport: in practice the simulated
+	 * hypervisor of libxenpviommu-sim (xenpviommu/sim.h), in process. */
 	XPI_BACKEND_SIM = 3,
 };
 
@@ -74,11 +75,15 @@ struct xpi_options {
 	uint64_t bfn_count;
 	/** Ops per hypercall for batches (default XPI_BATCH_DEFAULT_MAX_OPS). */
 	unsigned int max_batch_ops;
-	/** XPI_BACKEND_SIM: the simulated host (not owned); NULL makes a
-	 * private one with the defaults of xpi_sim_config_init(). */
-	struct xpi_sim *sim;
-	/** XPI_BACKEND_SIM: the calling domain (default 0). */
-	uint16_t sim_caller;
+	/**
+	 * A transport plugged in from outside (xenpviommu/transport.h),
+	 * e.g. the simulated hypervisor's from libxenpviommu-sim (which
+	 * xpi_sim_open() fills in); the handle then reports
+	 * XPI_BACKEND_SIM and XPI_BACKEND does not override it.  Copied
+	 * at xpi_open_ex(), which hands it back through its close op.
+	 * Default NULL.
+	 */
+	const struct xpi_transport *transport;
 };
 
 /** The default ops per hypercall (chosen from bench/run; see README). */

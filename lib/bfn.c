@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "private.h"
 
@@ -58,7 +59,7 @@ void xpi_bfn_destroy(struct xpi_bfn_alloc *a)
 	a->nstack = a->capstack = 0;
 }
 
-int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra)
+static int stack_reserve(struct xpi_bfn_alloc *a, size_t extra)
 {
 	size_t cap = a->capstack ? a->capstack : 256;
 	uint64_t *s;
@@ -75,12 +76,21 @@ int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra)
 	return 0;
 }
 
+int xpi_bfn_give_back_locked(struct xpi_bfn_alloc *a, const uint64_t *bfns,
+			     size_t n)
+{
+	if (a->capstack - a->nstack < n && stack_reserve(a, n))
+		return -ENOMEM;
+	if (n)
+		memcpy(a->stack + a->nstack, bfns, n * sizeof(*bfns));
+	a->nstack += n;
+	return 0;
+}
+
 static int stack_push(struct xpi_bfn_alloc *a, uint64_t bfn)
 {
-	if (xpi_bfn_stack_reserve(a, 1))
-		return -ENOMEM; /* the BFN is lost, not reused */
-	xpi_bfn_push_locked(a, bfn);
-	return 0;
+	/* -ENOMEM: the BFN is lost, not reused. */
+	return xpi_bfn_give_back_locked(a, &bfn, 1);
 }
 
 /* One BFN under the lock: the freed stack first, then the bump pointer. */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Handle lifetime, transport choice, the hypercall path and counters.
+ * Handle lifetime, options and the handle's getters.  The transport
+ * choice and the hypercall path are lib/transport.c's.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +16,7 @@
 
 #define DEFAULT_BFN_BASE (UINT64_C(1) << 32)
 #define DEFAULT_BFN_COUNT (UINT64_C(1) << 30)
-#define NR_HYPERCALLS 64 /* Xen's NR_hypercalls */
-#define MAX_RETRIES 1000
+#define NR_HYPERCALLS XPI_NR_HYPERCALLS
 
 XPI_EXPORT void xpi_options_init(struct xpi_options *opts)
 {
@@ -28,23 +29,7 @@ XPI_EXPORT void xpi_options_init(struct xpi_options *opts)
 	opts->bfn_base = DEFAULT_BFN_BASE;
 	opts->bfn_count = DEFAULT_BFN_COUNT;
 	opts->max_batch_ops = XPI_BATCH_DEFAULT_MAX_OPS;
-	opts->sim = NULL;
-	opts->sim_caller = 0;
-}
-
-XPI_EXPORT const char *xpi_backend_name(enum xpi_backend backend)
-{
-	switch (backend) {
-	case XPI_BACKEND_AUTO:
-		return "auto";
-	case XPI_BACKEND_KMOD:
-		return "kmod";
-	case XPI_BACKEND_XENCALL:
-		return "xencall";
-	case XPI_BACKEND_SIM:
-		return "sim";
-	}
-	return "?";
+	opts->transport = NULL;
 }
 
 XPI_EXPORT const char *xpi_strategy_name(enum xpi_strategy strategy)
@@ -56,45 +41,6 @@ XPI_EXPORT const char *xpi_strategy_name(enum xpi_strategy strategy)
 		return "lookup_foreign";
 	}
 	return "?";
-}
-
-/* XPI_BACKEND and XPI_HYPERCALL override the options when set. */
-static int apply_environment(struct xpi_handle *h, enum xpi_backend *backend)
-{
-	const char *env = getenv("XPI_BACKEND");
-
-	if (env && *env) {
-		if (!strcmp(env, "auto"))
-			*backend = XPI_BACKEND_AUTO;
-		else if (!strcmp(env, "kmod"))
-			*backend = XPI_BACKEND_KMOD;
-		else if (!strcmp(env, "xencall"))
-			*backend = XPI_BACKEND_XENCALL;
-		else if (!strcmp(env, "sim"))
-			*backend = XPI_BACKEND_SIM;
-		else {
-			xpi_err(h, -1,
-				"XPI_BACKEND=%s: expected auto, kmod, xencall or sim",
-				env);
-			return -EINVAL;
-		}
-	}
-	env = getenv("XPI_HYPERCALL");
-	if (env && *env) {
-		char *end;
-		unsigned long n;
-
-		errno = 0;
-		n = strtoul(env, &end, 0);
-		if (errno || *end || n >= NR_HYPERCALLS) {
-			xpi_err(h, -1,
-				"XPI_HYPERCALL=%s: expected a hypercall number below %d",
-				env, NR_HYPERCALLS);
-			return -EINVAL;
-		}
-		h->hypercall = (unsigned int)n;
-	}
-	return 0;
 }
 
 static int check_options(struct xpi_handle *h, const struct xpi_options *o)
@@ -131,43 +77,12 @@ static int check_options(struct xpi_handle *h, const struct xpi_options *o)
 	return 0;
 }
 
-static int open_transport(struct xpi_handle *h, enum xpi_backend backend)
-{
-	int rc;
-
-	switch (backend) {
-	case XPI_BACKEND_SIM:
-		h->tops = &xpi_transport_sim;
-		return h->tops->open(h);
-	case XPI_BACKEND_KMOD:
-		h->tops = &xpi_transport_kmod;
-		return h->tops->open(h);
-	case XPI_BACKEND_XENCALL:
-		h->tops = &xpi_transport_xencall;
-		return h->tops->open(h);
-	case XPI_BACKEND_AUTO:
-		break;
-	}
-
-	/* auto: the shim, then privcmd; neither means this is no Xen host. */
-	if (access(XPI_SHIM_DEVICE, F_OK) == 0)
-		return open_transport(h, XPI_BACKEND_KMOD);
-	if (access(XPI_PRIVCMD_PATH, F_OK) == 0)
-		return open_transport(h, XPI_BACKEND_XENCALL);
-	rc = -ENOENT;
-	xpi_err(h, -1,
-		"no Xen PV IOMMU access here: neither " XPI_SHIM_DEVICE
-		" nor " XPI_PRIVCMD_PATH
-		" exists (not a Xen dom0?); the simulated hypervisor works"
-		" anywhere: XPI_BACKEND=sim or --backend sim");
-	h->tops = NULL;
-	return rc;
-}
-
 static void handle_free(struct xpi_handle *h)
 {
 	if (h->tops && h->tops->close)
 		h->tops->close(h);
+	else if (h->plug.close) /* taken, but failed before the transport */
+		h->plug.close(h->plug.data);
 	xpi_tracker_destroy(&h->tracker);
 	xpi_bfn_destroy(&h->bfn);
 	pthread_mutex_destroy(&h->lock);
@@ -229,14 +144,19 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 	h->max_batch_ops = opts->max_batch_ops;
 	h->bfn_base = opts->bfn_base;
 	h->bfn_count = opts->bfn_count;
-	h->sim = opts->sim;
-	h->sim_caller = opts->sim_caller;
 	backend = opts->backend;
-	rc = apply_environment(h, &backend);
+	rc = xpi_transport_take(h, opts->transport);
 	if (rc)
 		goto fail;
+	/* A plugged-in transport is the caller's choice: XPI_BACKEND does
+	 * not override it (XPI_HYPERCALL still applies). */
+	rc = xpi_apply_environment(h, opts->transport ? NULL : &backend);
+	if (rc)
+		goto fail;
+	if (opts->transport)
+		backend = XPI_BACKEND_SIM;
 
-	rc = open_transport(h, backend);
+	rc = xpi_open_transport(h, backend);
 	if (rc)
 		goto fail;
 	xpi_bfn_destroy(&h->bfn);
@@ -258,6 +178,12 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 	return 0;
 
 fail:
+	/* A transport not taken yet is handed back all the same. */
+	if (!h->plug.hypercall && opts && opts->transport &&
+	    opts->transport->size >= offsetof(struct xpi_transport, close) +
+					      sizeof(opts->transport->close) &&
+	    opts->transport->close)
+		opts->transport->close(opts->transport->data);
 	handle_free(h);
 	return rc;
 }
@@ -321,46 +247,4 @@ XPI_EXPORT int xpi_get_stats(xpi_handle *h, struct xpi_stats *stats)
 	if (h->tops->iotlb_flushes)
 		stats->iotlb_flushes = h->tops->iotlb_flushes(h);
 	return 0;
-}
-
-int xpi_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
-		  unsigned int count)
-{
-	unsigned int retries = 0, calls = 0;
-	int rc = 0;
-
-	while (count) {
-		unsigned int done = 0;
-
-		rc = h->tops->hypercall(h, ops, count, &done);
-		calls++;
-		if (rc == -EINTR || rc == -EAGAIN) {
-			if (done > count)
-				done = count;
-			ops += done;
-			count -= done;
-			if (++retries > MAX_RETRIES) {
-				xpi_err(h, -rc,
-					"do_iommu_op: gave up after %u retries",
-					MAX_RETRIES);
-				break;
-			}
-			continue;
-		}
-		break;
-	}
-	pthread_mutex_lock(&h->lock);
-	h->stats.hypercalls += calls;
-	h->stats.retries += retries;
-	pthread_mutex_unlock(&h->lock);
-	if (rc == -ENOSYS) {
-		xpi_err(h, -1,
-			"the hypervisor has no do_iommu_op (hypercall %u):"
-			" PV IOMMU is not supported on this host",
-			h->hypercall);
-		return -EOPNOTSUPP;
-	}
-	if (rc && rc != -EINTR && rc != -EAGAIN)
-		xpi_err(h, -rc, "do_iommu_op through %s failed", h->tops->name);
-	return rc;
 }

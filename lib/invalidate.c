@@ -26,34 +26,17 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#if HAVE_XEN
-/* xendevicemodel.h needs the tools' view of the public headers. */
-#define __XEN_TOOLS__ 1
-#include <xendevicemodel.h>
-#include <xenevtchn.h>
-#include <xenforeignmemory.h>
-#endif
 
 #include "invalidate-ring.h"
 #include "private.h"
+#include "tracker.h"
 
-#define RESOURCE_IOREQ_SERVER 0 /* XENMEM_resource_ioreq_server */
 #define FLUSH_ALL_DATA UINT64_MAX
 #define DRAIN_MAX (XPI_RING_SLOTS + XPI_LISTENER_MAX_VCPUS)
 #define NO_VCPU 0xffffu
-#define NO_ATTR UINT64_MAX
-/* What take_bfn() checks of a radix slot: entry, inner, order, attribute. */
-#define FAST_MASK                                                              \
-	(XPI_RADIX_ENTRY | XPI_RADIX_INNER |                                   \
-	 XPI_RADIX_ORDER_MASK << XPI_RADIX_ORDER_SHIFT |                       \
-	 (UINT64_C(0x7ff) << XPI_TRACK_ATTR_SHIFT))
 
 enum item_kind {
 	/* A page take_bfn() handled inline: the drain's next op and its
@@ -82,20 +65,14 @@ struct xpi_listener {
 	struct xpi_listener_stats st;
 
 	int attached;
-	int sim;
+	/* The attached server through the transport's ioreq ops; the
+	 * drain reads these copies of its fields. */
+	struct xpi_ioreq_port port;
 	uint16_t domid, ioserver;
 	unsigned int nr_vcpus;
 	void *buf;
 	unsigned char *sync;
 	int fd;
-#if HAVE_XEN
-	xendevicemodel_handle *dmod;
-	xenforeignmemory_handle *fmem;
-	xenforeignmemory_resource_handle *fres;
-	xenevtchn_handle *xce;
-	evtchn_port_t buf_port;
-	evtchn_port_t *vcpu_port;
-#endif
 
 	/* One drain (see the top of this file). */
 	struct item it[DRAIN_MAX];
@@ -105,7 +82,8 @@ struct xpi_listener {
 	uint16_t domid_now, ioserver_now; /* the server being drained */
 	unsigned int malformed; /* 1- or 2-byte INVALIDATEs, to log */
 	struct pv_iommu_op ops[DRAIN_MAX];
-	uint64_t val[DRAIN_MAX];	/* each op's tracker record (radix slot) */
+	uint64_t val[DRAIN_MAX];	/* each op's tracker record (tracker.h) */
+	uint64_t freed[DRAIN_MAX];	/* BFNs going back to the allocator */
 	unsigned int nsp;		/* superpage ops, ... */
 	uint16_t sp[DRAIN_MAX];		/* ... their indices in ops[] */
 };
@@ -154,31 +132,10 @@ XPI_EXPORT int xpi_listener_new(xpi_handle *h,
 
 static void detach(struct xpi_listener *l)
 {
-#if HAVE_XEN
-	if (l->xce) {
-		if (l->vcpu_port)
-			for (unsigned int v = 0; v < l->nr_vcpus; v++)
-				if (l->vcpu_port[v])
-					xenevtchn_unbind(l->xce,
-							 l->vcpu_port[v]);
-		if (l->buf_port)
-			xenevtchn_unbind(l->xce, l->buf_port);
-		xenevtchn_close(l->xce);
-	}
-	free(l->vcpu_port);
-	if (l->fres)
-		xenforeignmemory_unmap_resource(l->fmem, l->fres);
-	if (l->fmem)
-		xenforeignmemory_close(l->fmem);
-	if (l->dmod)
-		xendevicemodel_close(l->dmod);
-	l->xce = NULL;
-	l->vcpu_port = NULL;
-	l->buf_port = 0;
-	l->fres = NULL;
-	l->fmem = NULL;
-	l->dmod = NULL;
-#endif
+	if (l->attached && l->h->tops->ioreq && l->h->tops->ioreq->detach)
+		l->h->tops->ioreq->detach(l->h, &l->port);
+	memset(&l->port, 0, sizeof(l->port));
+	l->port.fd = -1;
 	l->attached = 0;
 	l->buf = NULL;
 	l->sync = NULL;
@@ -192,141 +149,6 @@ XPI_EXPORT void xpi_listener_free(struct xpi_listener *l)
 	detach(l);
 	free(l);
 }
-
-static int attach_sim(struct xpi_listener *l)
-{
-	struct xpi_handle *h = l->h;
-	void *buf, *sync;
-	int rc;
-
-	rc = xpi_sim_ioreq_server_pages(h->sim, l->domid, l->ioserver, &buf,
-					&sync);
-	if (rc >= 0)
-		rc = xpi_sim_ioreq_server_evtchn_fd(h->sim, l->domid,
-						    l->ioserver);
-	if (rc < 0) {
-		xpi_err(h, -rc, "listener: no ioreq server %u of domain %u",
-			l->ioserver, l->domid);
-		return rc;
-	}
-	l->buf = buf;
-	l->sync = sync;
-	l->fd = rc;
-	l->sim = 1;
-	return 0;
-}
-
-#if HAVE_XEN
-static int xen_fail(struct xpi_listener *l, const char *what)
-{
-	int err = errno ? errno : EIO;
-
-	xpi_err(l->h, err, "listener: %s for ioreq server %u of domain %u",
-		what, l->ioserver, l->domid);
-	detach(l);
-	return -err;
-}
-
-/* 1 if every vCPU's slot names its event channel (port 0 is never one). */
-static int vcpu_ports_set(const struct xpi_listener *l)
-{
-	for (unsigned int v = 0; v < l->nr_vcpus; v++) {
-		uint32_t port;
-
-		memcpy(&port, l->sync + v * XPI_IOREQ_SIZE +
-				      XPI_IOREQ_OFF_VP_EPORT,
-		       sizeof(port));
-		if (!port)
-			return 0;
-	}
-	return 1;
-}
-
-static int attach_xen(struct xpi_listener *l)
-{
-	struct xentoollog_logger *lg = l->h->logger;
-	unsigned long sync_pages =
-		(l->nr_vcpus * XPI_IOREQ_SIZE + XPI_RING_PAGE_SIZE - 1) /
-		XPI_RING_PAGE_SIZE;
-	evtchn_port_t port;
-	void *addr = NULL;
-	xenevtchn_port_or_error_t lp;
-
-	errno = 0;
-	l->dmod = xendevicemodel_open((xentoollog_logger *)lg, 0);
-	if (!l->dmod)
-		return xen_fail(l, "xendevicemodel_open");
-	if (xendevicemodel_get_ioreq_server_info(l->dmod, l->domid,
-						 l->ioserver, NULL, NULL,
-						 &port))
-		return xen_fail(l, "xendevicemodel_get_ioreq_server_info");
-	if (!port) {
-		/* Port 0 is never a channel: a server made with
-		 * HVM_IOREQSRV_BUFIOREQ_OFF (Xen would refuse frame 0). */
-		errno = ENOENT;
-		return xen_fail(l, "no buffered ring (bufioreq off)");
-	}
-	l->fmem = xenforeignmemory_open((xentoollog_logger *)lg, 0);
-	if (!l->fmem)
-		return xen_fail(l, "xenforeignmemory_open");
-	/* Frame 0: the buffered page; frames 1..: the synchronous ioreqs. */
-	l->fres = xenforeignmemory_map_resource(
-		l->fmem, l->domid, RESOURCE_IOREQ_SERVER, l->ioserver, 0,
-		1 + sync_pages, &addr, PROT_READ | PROT_WRITE, 0);
-	if (!l->fres)
-		return xen_fail(l, "xenforeignmemory_map_resource");
-	l->buf = addr;
-	l->sync = (unsigned char *)addr + XPI_RING_PAGE_SIZE;
-	/*
-	 * Xen writes each vCPU's event channel into the ioreq page when the
-	 * server is enabled, and only if its pages exist by then; they come
-	 * into being with the mapping above.  A server enabled before it
-	 * (as emulators do) shows port 0: enable it again, now that the
-	 * pages are there.
-	 */
-	if (!vcpu_ports_set(l)) {
-		xpi_dbg(l->h,
-			"listener: re-enabling ioreq server %u of domain %u so"
-			" that Xen publishes its vCPU event channels",
-			l->ioserver, l->domid);
-		if (xendevicemodel_set_ioreq_server_state(l->dmod, l->domid,
-							  l->ioserver, 0) ||
-		    xendevicemodel_set_ioreq_server_state(l->dmod, l->domid,
-							  l->ioserver, 1))
-			return xen_fail(l, "enabling the ioreq server");
-		if (!vcpu_ports_set(l)) {
-			errno = EPROTO;
-			return xen_fail(l, "no vCPU event channel in the ioreq"
-					   " page");
-		}
-	}
-	l->xce = xenevtchn_open((xentoollog_logger *)lg, 0);
-	if (!l->xce)
-		return xen_fail(l, "xenevtchn_open");
-	lp = xenevtchn_bind_interdomain(l->xce, l->domid, port);
-	if (lp < 0)
-		return xen_fail(l, "binding the buffered event channel");
-	l->buf_port = (evtchn_port_t)lp;
-	l->vcpu_port = calloc(l->nr_vcpus, sizeof(*l->vcpu_port));
-	if (!l->vcpu_port) {
-		detach(l);
-		return -ENOMEM;
-	}
-	for (unsigned int v = 0; v < l->nr_vcpus; v++) {
-		uint32_t remote;
-
-		memcpy(&remote, l->sync + v * XPI_IOREQ_SIZE +
-					XPI_IOREQ_OFF_VP_EPORT,
-		       sizeof(remote));
-		lp = xenevtchn_bind_interdomain(l->xce, l->domid, remote);
-		if (lp < 0)
-			return xen_fail(l, "binding a vCPU's event channel");
-		l->vcpu_port[v] = (evtchn_port_t)lp;
-	}
-	l->fd = xenevtchn_fd(l->xce);
-	return 0;
-}
-#endif
 
 XPI_EXPORT int xpi_listener_attach(struct xpi_listener *l, uint16_t domid,
 				   uint16_t ioserver, unsigned int nr_vcpus)
@@ -349,21 +171,22 @@ XPI_EXPORT int xpi_listener_attach(struct xpi_listener *l, uint16_t domid,
 	l->domid = domid;
 	l->ioserver = ioserver;
 	l->nr_vcpus = nr_vcpus;
-	if (l->h->tops->backend == XPI_BACKEND_SIM) {
-		rc = attach_sim(l);
-	} else {
-#if HAVE_XEN
-		rc = attach_xen(l);
-#else
-		xpi_err(l->h, -1,
-			"listener: the %s backend needs the Xen libraries,"
-			" which this library was built without",
-			l->h->tops->name);
-		rc = -EOPNOTSUPP;
-#endif
+	memset(&l->port, 0, sizeof(l->port));
+	l->port.domid = domid;
+	l->port.ioserver = ioserver;
+	l->port.nr_vcpus = nr_vcpus;
+	l->port.fd = -1;
+	if (!l->h->tops->ioreq) {
+		xpi_err(l->h, -1, "listener: the %s transport has no ioreq"
+			" servers", l->h->tops->name);
+		return -EOPNOTSUPP;
 	}
+	rc = l->h->tops->ioreq->attach(l->h, &l->port);
 	if (rc)
 		return rc;
+	l->buf = l->port.buf;
+	l->sync = l->port.sync;
+	l->fd = l->port.fd;
 	l->attached = 1;
 	xpi_dbg(l->h, "listener: attached to ioreq server %u of domain %u",
 		ioserver, domid);
@@ -415,46 +238,22 @@ static int taken_superpage(const struct xpi_listener *l,
 struct pass {
 	struct item *it;	       /* the next item */
 	unsigned int nops;	       /* unmap ops written */
-	struct xpi_radix *map;	       /* the handle's tracker */
-	uint64_t removed;	       /* pages taken out without a walk */
-	/* map->hint and map->hint_key; never NULL (see set_hint()). */
-	struct xpi_radix_node *hint;
-	uint64_t hint_key;
-	uint64_t want;		       /* this server's attribute, or NO_ATTR */
-	uint64_t fast;		       /* slot & FAST_MASK for take_bfn()'s path */
+	struct xpi_tracker_pass tp;    /* the tracker's side of the pass */
 	int manual;		       /* XPI_LISTENER_MANUAL_UNMAP */
 	uint16_t domid, ioserver;
 	struct pv_iommu_op op_tmpl;    /* an order-0 unmap op of the server */
 	uint64_t received, buffered, sync;
 };
 
-/* A leaf no key reaches: the hint when the map has none. */
-static struct xpi_radix_node no_hint;
-
-static inline void set_hint(struct pass *p)
-{
-	p->hint = p->map->hint ? p->map->hint : &no_hint;
-	p->hint_key = p->map->hint ? p->map->hint_key : UINT64_MAX;
-}
-
 /* Under h->lock: start a drain of server (domid, ioserver). */
 static void pass_begin(struct xpi_listener *l, struct pass *p, uint16_t domid,
 		       uint16_t ioserver)
 {
-	struct xpi_tracker *t = &l->h->tracker;
-	int a = xpi_tracker_attr_find(t, domid, ioserver);
-
 	p->it = l->it;
 	p->nops = 0;
-	p->map = &t->map;
-	p->removed = 0;
-	set_hint(p);
-	p->want = a < 0 ? NO_ATTR : (uint64_t)a;
 	p->manual = !!(l->cfg.flags & XPI_LISTENER_MANUAL_UNMAP);
-	/* An order-0 entry of this server (never matches when disabled). */
-	p->fast = a < 0 || p->manual ? UINT64_MAX
-				     : XPI_RADIX_ENTRY |
-					       (uint64_t)a << XPI_TRACK_ATTR_SHIFT;
+	xpi_tracker_pass_begin(&l->h->tracker, &p->tp, domid, ioserver,
+			       !p->manual);
 	p->domid = domid;
 	p->ioserver = ioserver;
 	memset(&p->op_tmpl, 0, sizeof(p->op_tmpl));
@@ -472,7 +271,7 @@ static void pass_end(struct xpi_listener *l, const struct pass *p)
 {
 	l->nit = (unsigned int)(p->it - l->it);
 	l->nops = p->nops;
-	p->map->extents -= p->removed;
+	xpi_tracker_pass_end(&p->tp);
 	l->st.received += p->received;
 	l->st.buffered += p->buffered;
 	l->st.sync += p->sync;
@@ -500,12 +299,10 @@ take_bfn_slow(struct xpi_listener *l, struct pass *p, struct item *it,
 {
 	struct xpi_invalidate_event *ev = &it->u.ev;
 	struct xpi_mapping *m = &ev->mapping;
-	struct xpi_radix_node *n;
-	struct xpi_radix_cursor c;
 	struct pv_iommu_op *op;
 	unsigned int order;
 	uint64_t s, base;
-	int i;
+	int i, rc;
 
 	it->kind = ITEM_BFN;
 	it->has_op = 0;
@@ -513,59 +310,21 @@ take_bfn_slow(struct xpi_listener *l, struct pass *p, struct item *it,
 	ev->domid = p->domid;
 	ev->ioserver = p->ioserver;
 	ev->sync = it->sync;
-	if (p->want == NO_ATTR)
+	/* Out of the tracker now (automatic unmapping); back in if the
+	 * unmap fails. */
+	rc = xpi_tracker_pass_take(&p->tp, bfn, p->manual, &s, &order);
+	if (rc == -ENOENT)
+		goto gone;
+	if (rc)
 		goto unknown;
-	/* The radix's hint: a BFN in the leaf met last. */
-	n = p->hint;
-	if ((bfn >> XPI_RADIX_SLOT_BITS) == p->hint_key) {
-		c.idx = (unsigned int)bfn & (XPI_RADIX_SLOTS - 1);
-		s = n->slot[c.idx];
-		if (!s)
-			goto gone;
-		if (__builtin_expect(s & (XPI_RADIX_INNER |
-					  XPI_RADIX_ORDER_MASK
-						  << XPI_RADIX_ORDER_SHIFT),
-				     0))
-			goto slow;
-		c.node = n;
-	} else {
-slow:
-		if (xpi_radix_find_cursor_slow(p->map, bfn, &c, &s))
-			goto gone;
-		set_hint(p);
-	}
-	if (__builtin_expect(((s & XPI_RADIX_VALUE_MASK) >>
-			      XPI_TRACK_ATTR_SHIFT) != p->want,
-			     0))
-		goto unknown; /* another server's, or an own mapping */
-	order = (unsigned int)(s >> XPI_RADIX_ORDER_SHIFT) &
-		XPI_RADIX_ORDER_MASK;
 	base = bfn & ~((UINT64_C(1) << order) - 1);
-	m->bfn = base;
-	m->gfn = s & XPI_TRACK_GFN_MASK;
-	m->domid = p->domid;
-	m->ioserver = p->ioserver;
-	m->flags = (uint16_t)((s >> XPI_TRACK_FLAGS_SHIFT) & 7);
-	m->order = (uint8_t)order;
-	m->lookup = (uint8_t)((s >> 43) & 1);
-	m->allocated = (uint8_t)((s >> 44) & 1);
+	xpi_tracker_unpack(&l->h->tracker, base, order, s, m);
 	ev->known = 1;
 	ev->will_unmap = (uint8_t)!p->manual;
 	if (p->manual)
 		return;
-	/* Out of the tracker now; back in if the unmap fails. */
-	if (__builtin_expect(order == 0 && c.idx < XPI_RADIX_SLOTS &&
-				     c.node->used > 1,
-			     1)) {
-		c.node->slot[c.idx] = 0;
-		c.node->used--;
-		p->removed++;
-	} else {
-		xpi_radix_remove(p->map, base, NULL);
-		set_hint(p);
-		if (order)
-			l->sp[l->nsp++] = (uint16_t)p->nops;
-	}
+	if (order)
+		l->sp[l->nsp++] = (uint16_t)p->nops;
 	op = &l->ops[p->nops];
 	memset(op, 0, sizeof(*op));
 	op->subop_id = IOMMUOP_unmap_foreign_page;
@@ -592,10 +351,8 @@ gone:
 unknown:
 	/* Another server's record holds the BFN in the map: this server's
 	 * lookup of the same page is in the tracker's shared table. */
-	if (p->want != NO_ATTR && l->h->tracker.nshared &&
-	    xpi_tracker_shared_take(&l->h->tracker, bfn,
-				    (unsigned int)p->want, !p->manual,
-				    &s) == 0) {
+	if (xpi_tracker_pass_take_shared(&l->h->tracker, &p->tp, bfn,
+					 p->manual, &s) == 0) {
 		xpi_tracker_unpack(&l->h->tracker, bfn, 0, s, m);
 		ev->known = 1;
 		ev->will_unmap = (uint8_t)!p->manual;
@@ -604,7 +361,7 @@ unknown:
 		op = &l->ops[p->nops];
 		*op = p->op_tmpl;
 		op->u.unmap_foreign_page.bfn = bfn;
-		l->val[p->nops++] = XPI_RADIX_ENTRY | s;
+		l->val[p->nops++] = s;
 		it->has_op = 1;
 		return;
 	}
@@ -623,24 +380,14 @@ static inline __attribute__((always_inline)) void
 take_bfn(struct xpi_listener *l, struct pass *p, uint64_t bfn)
 {
 	struct item *it = push(p, ITEM_FAST, 0, NO_VCPU);
-	struct xpi_radix_node *n = p->hint;
 
-	if (__builtin_expect((bfn >> XPI_RADIX_SLOT_BITS) == p->hint_key, 1)) {
-		unsigned int idx = (unsigned int)bfn & (XPI_RADIX_SLOTS - 1);
-		uint64_t s = n->slot[idx];
+	if (__builtin_expect(
+		    xpi_tracker_take_page(&p->tp, bfn, &l->val[p->nops]), 1)) {
+		struct pv_iommu_op *op = &l->ops[p->nops++];
 
-		if (__builtin_expect((s & FAST_MASK) == p->fast && n->used > 1,
-				     1)) {
-			struct pv_iommu_op *op = &l->ops[p->nops];
-
-			n->slot[idx] = 0;
-			n->used--;
-			p->removed++;
-			*op = p->op_tmpl;
-			op->u.unmap_foreign_page.bfn = bfn;
-			l->val[p->nops++] = s;
-			return;
-		}
+		*op = p->op_tmpl;
+		op->u.unmap_foreign_page.bfn = bfn;
+		return;
 	}
 	/* Through a copy, so that the caller's pass stays in registers. */
 	{
@@ -651,9 +398,6 @@ take_bfn(struct xpi_listener *l, struct pass *p, uint64_t bfn)
 	}
 }
 
-_Static_assert(XPI_TRACK_LOOKUP_BIT == UINT64_C(1) << 43 &&
-		       XPI_TRACK_ALLOC_BIT == UINT64_C(1) << 44,
-	       "take_bfn() unpacks the tracker's bits");
 
 /* Under h->lock: a buffered ring's entries as the drain's items. */
 static int take_ring(struct xpi_listener *l, struct pass *pp, void *page,
@@ -781,31 +525,6 @@ static void take_ioreq(struct xpi_listener *l, struct pass *pp,
 	*pp = p;
 }
 
-/*
- * The bytes of struct xpi_mapping from flags to allocated (flags, order 0,
- * lookup, allocated, padding), little-endian, for each value of tracker
- * bits 40..44 (flags, lookup, allocated): one load and one store per event
- * instead of four fields.
- */
-#define MAPPING_TAIL_OFF offsetof(struct xpi_mapping, flags)
-_Static_assert(offsetof(struct xpi_mapping, order) == MAPPING_TAIL_OFF + 2 &&
-		       offsetof(struct xpi_mapping, lookup) ==
-			       MAPPING_TAIL_OFF + 3 &&
-		       offsetof(struct xpi_mapping, allocated) ==
-			       MAPPING_TAIL_OFF + 4 &&
-		       sizeof(struct xpi_mapping) >= MAPPING_TAIL_OFF + 8,
-	       "the mapping's tail is 8 bytes from flags");
-_Static_assert(XPI_TRACK_FLAGS_SHIFT == 40, "flags, lookup, alloc: bits 40..44");
-
-static uint64_t mapping_tail[32];
-
-__attribute__((constructor)) static void mapping_tail_init(void)
-{
-	for (unsigned int i = 0; i < 32; i++)
-		mapping_tail[i] = (i & 7) | (uint64_t)((i >> 3) & 1) << 24 |
-				  (uint64_t)((i >> 4) & 1) << 32;
-}
-
 static void callbacks(struct xpi_listener *l)
 {
 	const struct xpi_listener_config *c = &l->cfg;
@@ -829,9 +548,8 @@ static void callbacks(struct xpi_listener *l)
 
 			ev.bfn = ev.mapping.bfn =
 				l->ops[i].u.unmap_foreign_page.bfn;
-			ev.mapping.gfn = s & XPI_TRACK_GFN_MASK;
-			memcpy((char *)&ev.mapping + MAPPING_TAIL_OFF,
-			       &mapping_tail[(s >> 40) & 31], 8);
+			ev.mapping.gfn = xpi_tracker_rec_gfn(s);
+			xpi_tracker_rec_tail(s, &ev.mapping);
 			i++;
 			if (invalidate)
 				invalidate(opaque, &ev);
@@ -895,26 +613,23 @@ static int unmap_ops(struct xpi_listener *l)
 			break;
 		sent += cnt;
 	}
-	pthread_mutex_lock(&h->lock);
-	if (__builtin_expect(xpi_bfn_stack_reserve(&h->bfn, sent) == 0, 1)) {
-		/*
-		 * Unmapped single BFNs from the allocator go back to it
-		 * (superpage runs below, without the lock); stop at the first
-		 * op the hypervisor refused.
-		 */
-		uint64_t *dst = h->bfn.stack + h->bfn.nstack;
+	/*
+	 * Unmapped single BFNs from the allocator go back to it in one call
+	 * (superpage runs below, without the lock); stop at the first op the
+	 * hypervisor refused.
+	 */
+	{
+		uint64_t *dst = l->freed;
 		size_t k = 0;
 
 		for (; i < sent && ops[i].status == 0; i++) {
-			uint64_t s = l->val[i];
-
 			dst[k] = ops[i].u.unmap_foreign_page.bfn;
-			k += (s & (XPI_TRACK_ALLOC_BIT |
-				   XPI_RADIX_ORDER_MASK
-					   << XPI_RADIX_ORDER_SHIFT)) ==
-			     XPI_TRACK_ALLOC_BIT;
+			k += (size_t)xpi_tracker_rec_single_allocated(l->val[i]);
 		}
-		h->bfn.nstack += k;
+		pthread_mutex_lock(&h->lock);
+		if (__builtin_expect(
+			    xpi_bfn_give_back_locked(&h->bfn, dst, k) != 0, 0))
+			i = 0; /* no room: one by one below */
 	}
 	for (; i < nops; i++) {
 		const struct pv_iommu_op *op = &ops[i];
@@ -923,16 +638,12 @@ static int unmap_ops(struct xpi_listener *l)
 		if (i >= sent || op->status != 0) {
 			/* Still mapped: tracked again. */
 			errors += i < sent;
-			if (xpi_tracker_insert_value(
-				    &h->tracker, base,
-				    pv_iommu_flags_order(op->flags),
-				    s & XPI_RADIX_VALUE_MASK))
+			if (xpi_tracker_put_back(&h->tracker, base,
+						 pv_iommu_flags_order(op->flags),
+						 s))
 				lost++;
-		} else if ((s & XPI_TRACK_ALLOC_BIT) &&
-			   !(op->flags & IOMMU_page_order_mask)) {
-			if (xpi_bfn_stack_reserve(&h->bfn, 1) == 0)
-				xpi_bfn_push_locked(&h->bfn, base);
-			else
+		} else if (xpi_tracker_rec_single_allocated(s)) {
+			if (xpi_bfn_give_back_locked(&h->bfn, &base, 1))
 				lost++;
 		}
 	}
@@ -944,7 +655,7 @@ static int unmap_ops(struct xpi_listener *l)
 		const struct pv_iommu_op *op = &ops[l->sp[j]];
 
 		if (l->sp[j] < sent && op->status == 0 &&
-		    (l->val[l->sp[j]] & XPI_TRACK_ALLOC_BIT))
+		    xpi_tracker_rec_allocated(l->val[l->sp[j]]))
 			xpi_bfn_free(h, op->u.unmap_foreign_page.bfn,
 				     UINT64_C(1)
 					     << pv_iommu_flags_order(op->flags));
@@ -973,7 +684,9 @@ static int unmap_ops(struct xpi_listener *l)
 /* Complete the drain's synchronous ioreqs (attached mode). */
 static int complete(struct xpi_listener *l)
 {
-	int any = 0, rc = 0;
+	uint16_t done[XPI_LISTENER_MAX_VCPUS];
+	unsigned int ndone = 0;
+	int rc = 0;
 
 	if (!l->nsync)
 		return 0;
@@ -995,14 +708,11 @@ static int complete(struct xpi_listener *l)
 		__atomic_store_n(&r[XPI_IOREQ_OFF_BITS], bits,
 				 __ATOMIC_RELEASE);
 		l->st.completions++;
-		any = 1;
-#if HAVE_XEN
-		if (!l->sim && xenevtchn_notify(l->xce, l->vcpu_port[it->vcpu]))
-			rc = -errno;
-#endif
+		if (ndone < XPI_LISTENER_MAX_VCPUS)
+			done[ndone++] = it->vcpu;
 	}
-	if (any && l->sim)
-		rc = xpi_sim_ioreq_notify(l->h->sim, l->domid, l->ioserver);
+	if (ndone)
+		rc = l->h->tops->ioreq->notify(l->h, &l->port, done, ndone);
 	if (rc)
 		xpi_err(l->h, -rc, "listener: notifying server %u/%u failed",
 			l->domid, l->ioserver);
@@ -1020,32 +730,6 @@ static int finish(struct xpi_listener *l)
 /* ------------------------------------------------------------------ */
 /* Library-owned ring                                                  */
 /* ------------------------------------------------------------------ */
-
-static int clear_fd(struct xpi_listener *l)
-{
-	struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
-
-	if (l->sim) {
-		uint64_t v;
-
-		/* The simulator's eventfd is non-blocking. */
-		if (read(l->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			return -errno;
-		return 0;
-	}
-#if HAVE_XEN
-	while (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN)) {
-		xenevtchn_port_or_error_t p = xenevtchn_pending(l->xce);
-
-		if (p < 0)
-			return -errno;
-		if (xenevtchn_unmask(l->xce, (evtchn_port_t)p))
-			return -errno;
-	}
-#endif
-	(void)pfd;
-	return 0;
-}
 
 /* One drain of the attached server; returns the items handled. */
 static int drain_once(struct xpi_listener *l, unsigned int max)
@@ -1111,7 +795,7 @@ XPI_EXPORT int xpi_listener_dispatch(struct xpi_listener *l)
 		xpi_err(l->h, -1, "xpi_listener_dispatch: not attached");
 		return -ENOTCONN;
 	}
-	rc = clear_fd(l);
+	rc = l->h->tops->ioreq->ack(l->h, &l->port);
 	if (rc) {
 		xpi_err(l->h, -rc, "listener: reading the event channel failed");
 		return rc;

@@ -14,7 +14,7 @@
 
 #include <xenpviommu.h>
 #include <xenpviommu/shim.h>
-#include <xenpviommu/sim.h>
+#include <xenpviommu/transport.h>
 
 #include "log.h"
 #include "common/radix.h"
@@ -24,11 +24,29 @@
 #endif
 
 #define XPI_PRIVCMD_PATH "/dev/xen/privcmd"
+#define XPI_NR_HYPERCALLS 64 /* Xen's NR_hypercalls */
 
 /* The tracker's key width: BFNs below 2^40 (a 52-bit bus address). */
 #define XPI_BFN_WIDTH 40
 
 struct xpi_handle;
+
+/*
+ * The listener's half of a transport: an ioreq server's pages and event
+ * source (xenpviommu/transport.h's struct xpi_ioreq_port).  attach fills
+ * the port or logs and returns a negative errno; ack consumes what made
+ * port->fd readable; notify wakes the vCPUs whose slots were completed.
+ */
+struct xpi_ioreq_ops {
+	int (*attach)(struct xpi_handle *h, struct xpi_ioreq_port *port);
+	void (*detach)(struct xpi_handle *h, struct xpi_ioreq_port *port);
+	int (*ack)(struct xpi_handle *h, struct xpi_ioreq_port *port);
+	int (*notify)(struct xpi_handle *h, struct xpi_ioreq_port *port,
+		      const uint16_t *vcpus, unsigned int n);
+};
+
+/* Xen's ioreq servers (lib/ioreq-xen.c; -EOPNOTSUPP without Xen). */
+extern const struct xpi_ioreq_ops xpi_ioreq_xen;
 
 /*
  * A transport: how ops reach do_iommu_op.  Chosen at open; the simulator
@@ -54,9 +72,10 @@ struct xpi_transport_ops {
 	void (*close)(struct xpi_handle *h);
 	/* IOTLB flushes so far, or NULL when the transport cannot know. */
 	uint64_t (*iotlb_flushes)(struct xpi_handle *h);
+	/* The listener's ioreq servers through this transport. */
+	const struct xpi_ioreq_ops *ioreq;
 };
 
-extern const struct xpi_transport_ops xpi_transport_sim;
 extern const struct xpi_transport_ops xpi_transport_kmod;
 extern const struct xpi_transport_ops xpi_transport_xencall;
 
@@ -133,12 +152,8 @@ struct xpi_handle {
 	enum xpi_host host;	   /* what the open probe found (host.c) */
 	uint64_t xs_offset;	   /* XenServer's BFN offset, if it gave one */
 
-	/* sim transport */
-	struct xpi_sim *sim;
-	int own_sim;
-	uint16_t sim_caller;
-	unsigned int sim_eintr_every; /* tests: -EINTR every Nth call */
-	unsigned int sim_eintr_calls;
+	/* A plugged-in transport (xpi_options.transport), or zeros. */
+	struct xpi_transport plug;
 
 	pthread_mutex_t lock; /* tracker, allocator, stats */
 	struct xpi_tracker tracker;
@@ -165,6 +180,11 @@ void xpi_host_mark(struct pv_iommu_op *op);
 int xpi_host_check_caps(struct xpi_handle *h, const struct pv_iommu_op *op);
 void xpi_host_probe_op(struct pv_iommu_op *op);
 int xpi_host_probe_foreign(struct xpi_handle *h, const struct pv_iommu_op *op);
+
+/* The transport slot (lib/transport.c). */
+int xpi_transport_take(struct xpi_handle *h, const struct xpi_transport *t);
+int xpi_apply_environment(struct xpi_handle *h, enum xpi_backend *backend);
+int xpi_open_transport(struct xpi_handle *h, enum xpi_backend backend);
 
 /* Tracker (h->lock held by the caller). */
 /* A record from the packed value of the extent [base, base + 2^order). */
@@ -246,20 +266,14 @@ int xpi_bfn_alloc_one(struct xpi_handle *h, uint64_t *bfn);
  */
 int xpi_bfn_alloc_run(struct xpi_handle *h, uint64_t nr,
 		      unsigned int align_order, uint64_t phase, uint64_t *bfn);
-/* Give back [bfn, bfn + nr). */
 /*
- * Under h->lock: room for @extra more BFNs on the freed stack, so a caller
- * holding the lock can free single BFNs with xpi_bfn_push_locked().
- * 0 or -ENOMEM.
+ * Under h->lock: free n single BFNs at once (the listener's drain, once
+ * per drain), all or none.  0 or -ENOMEM (nothing freed).
  */
-int xpi_bfn_stack_reserve(struct xpi_bfn_alloc *a, size_t extra);
+int xpi_bfn_give_back_locked(struct xpi_bfn_alloc *a, const uint64_t *bfns,
+			     size_t n);
 
-/* Under h->lock, after xpi_bfn_stack_reserve(): free one single BFN. */
-static inline void xpi_bfn_push_locked(struct xpi_bfn_alloc *a, uint64_t bfn)
-{
-	a->stack[a->nstack++] = bfn;
-}
-
+/* Give back [bfn, bfn + nr). */
 void xpi_bfn_free(struct xpi_handle *h, uint64_t bfn, uint64_t nr);
 /* The same under h->lock (no magazine). */
 void xpi_bfn_free_locked(struct xpi_bfn_alloc *a, uint64_t bfn, uint64_t nr);

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "private.h"
+#include "tracker.h"
 
 #define GFN_MASK XPI_TRACK_GFN_MASK
 #define FLAGS_SHIFT XPI_TRACK_FLAGS_SHIFT
@@ -495,4 +495,68 @@ XPI_EXPORT int xpi_mapping_foreach(xpi_handle *h,
 	rc = xpi_tracker_walk(&h->tracker, fn, opaque);
 	pthread_mutex_unlock(&h->lock);
 	return rc;
+}
+
+/* The drain's interface (tracker.h). */
+struct xpi_radix_node xpi_tracker_no_hint;
+
+int xpi_tracker_pass_take(struct xpi_tracker_pass *tp, uint64_t bfn, int keep,
+			  uint64_t *rec, unsigned int *order)
+{
+	struct xpi_radix_node *n = tp->hint;
+	struct xpi_radix_cursor c;
+	int walk = 1;
+	unsigned int o;
+	uint64_t s = 0;
+
+	if (tp->want == XPI_TRACKER_NO_ATTR)
+		return -ESRCH;
+	/* The radix's hint: a BFN in the leaf met last. */
+	if ((bfn >> XPI_RADIX_SLOT_BITS) == tp->hint_key) {
+		c.idx = (unsigned int)bfn & (XPI_RADIX_SLOTS - 1);
+		s = n->slot[c.idx];
+		if (!s)
+			return -ENOENT;
+		if (!(s & (XPI_RADIX_INNER |
+			   XPI_RADIX_ORDER_MASK << XPI_RADIX_ORDER_SHIFT))) {
+			c.node = n;
+			walk = 0;
+		}
+	}
+	if (walk) {
+		if (xpi_radix_find_cursor_slow(tp->map, bfn, &c, &s))
+			return -ENOENT;
+		xpi_tracker_pass_rehint(tp);
+	}
+	if (((s & XPI_RADIX_VALUE_MASK) >> XPI_TRACK_ATTR_SHIFT) != tp->want)
+		return -ESRCH; /* another server's, or an own mapping */
+	o = (unsigned int)(s >> XPI_RADIX_ORDER_SHIFT) & XPI_RADIX_ORDER_MASK;
+	*rec = s;
+	*order = o;
+	if (keep)
+		return 0;
+	if (o == 0 && c.idx < XPI_RADIX_SLOTS && c.node->used > 1) {
+		c.node->slot[c.idx] = 0;
+		c.node->used--;
+		tp->removed++;
+	} else {
+		xpi_radix_remove(tp->map, bfn & ~((UINT64_C(1) << o) - 1),
+				 NULL);
+		xpi_tracker_pass_rehint(tp);
+	}
+	return 0;
+}
+
+int xpi_tracker_pass_take_shared(struct xpi_tracker *t,
+				 const struct xpi_tracker_pass *tp,
+				 uint64_t bfn, int keep, uint64_t *rec)
+{
+	uint64_t v;
+
+	if (tp->want == XPI_TRACKER_NO_ATTR || !t->nshared ||
+	    xpi_tracker_shared_take(t, bfn, (unsigned int)tp->want, !keep,
+				    &v))
+		return -ENOENT;
+	*rec = XPI_RADIX_ENTRY | v;
+	return 0;
 }

@@ -116,4 +116,5 @@ const struct xpi_transport_ops xpi_transport_kmod = {
 	.open = kmod_open,
 	.hypercall = kmod_hypercall,
 	.close = kmod_close,
+	.ioreq = &xpi_ioreq_xen,
 };

@@ -106,6 +106,7 @@ const struct xpi_transport_ops xpi_transport_xencall = {
 	.open = xc_open,
 	.hypercall = xc_hypercall,
 	.close = xc_close,
+	.ioreq = &xpi_ioreq_xen,
 };
 
 #else /* !HAVE_XEN */

@@ -224,6 +224,9 @@ struct xpi_sim {
 	/* Foreign extents + lookup entries per target domid (quota). */
 	uint32_t target_records[XPI_DOMID_FIRST_RESERVED];
 	struct xpi_sim_stats st;
+	/* Test hook (xpi_sim_inject_eintr()): the transport answers -EINTR
+	 * after half of every Nth multi-op call; atomics, not the lock. */
+	unsigned int eintr_every, eintr_calls;
 };
 
 #define SIM_LOCK(s) pthread_mutex_lock(&(s)->lock)

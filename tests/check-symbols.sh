@@ -7,7 +7,7 @@ set -eu
 lib=$1
 map=$2
 exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {print $3}' |
-	grep -v '^VERS_' | sed 's/@@.*//' | sort)
+	grep -v '^XENPVIOMMU_' | sed 's/@@.*//' | sort)
 listed=$(sed -n 's/^[[:space:]]*\(xpi_[A-Za-z0-9_]*\);.*/\1/p' "$map" | sort)
 if [ "$exported" != "$listed" ]; then
 	echo "exported symbols differ from $map:"
@@ -15,7 +15,7 @@ if [ "$exported" != "$listed" ]; then
 	exit 1
 fi
 # Every export carries a version from the map.
-if nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^VERS_' | grep -qv '@@VERS_'; then
+if nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^XENPVIOMMU_' | grep -qv '@@XENPVIOMMU_'; then
 	echo "an exported symbol has no version node"
 	exit 1
 fi

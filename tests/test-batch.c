@@ -457,7 +457,7 @@ START_TEST(transport_eintr_is_retried)
 {
 	struct xpi_stats st;
 
-	h->sim_eintr_every = 1;
+	ck_assert_int_eq(xpi_sim_inject_eintr(sim, 1), 0);
 	ck_assert_int_eq(xpi_batch_set_coalesce(b, 0), 0);
 	for (int i = 0; i < 64; i++)
 		xpi_batch_add_map(b, HIGH + i, 1000 + i, 0, RW);
@@ -466,7 +466,7 @@ START_TEST(transport_eintr_is_retried)
 	ck_assert_uint_ge(st.retries, 1);
 	ck_assert_uint_eq(xpi_mapping_count(h), 64);
 	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 64);
-	h->sim_eintr_every = 0;
+	ck_assert_int_eq(xpi_sim_inject_eintr(sim, 0), 0);
 }
 END_TEST
 

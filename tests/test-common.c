@@ -156,9 +156,6 @@ xpi_handle *xt_open(struct xpi_sim *sim, uint16_t caller)
 	xpi_handle *h = NULL;
 
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = sim;
-	o.sim_caller = caller;
-	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, caller, &o), 0);
 	return h;
 }

@@ -25,14 +25,22 @@ static void teardown(void)
 	xpi_sim_free(sim);
 }
 
-static struct xpi_options sim_opts(void)
+/* Each xpi_open_ex() takes the transport (and closes it on failure). */
+static struct xpi_transport tr;
+
+static struct xpi_options sim_opts_as(uint16_t caller)
 {
 	struct xpi_options o;
 
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = sim;
+	ck_assert_int_eq(xpi_sim_transport(sim, caller, &tr), 0);
+	o.transport = &tr;
 	return o;
+}
+
+static struct xpi_options sim_opts(void)
+{
+	return sim_opts_as(0);
 }
 
 START_TEST(open_probes_caps_once)
@@ -130,10 +138,8 @@ START_TEST(no_do_iommu_op_is_not_supported)
 	c.hypercall_present = 0;
 	s2 = xt_sim_new(&c);
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = s2;
 	xt_expect_error("not supported");
-	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), -EOPNOTSUPP);
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), s2, 0, &o), -EOPNOTSUPP);
 	ck_assert_ptr_null(h);
 	ck_assert(xt_log_seen("has no do_iommu_op"));
 	/* exactly one error line, nothing misleading */
@@ -178,8 +184,7 @@ START_TEST(open_bad_input)
 	o = sim_opts();
 	o.backend = (enum xpi_backend)99;
 	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), -EINVAL);
-	o = sim_opts();
-	o.sim_caller = 77; /* no such domain */
+	o = sim_opts_as(77); /* no such domain */
 	ck_assert_int_lt(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
 	ck_assert_ptr_null(h);
 	ck_assert_uint_ge(xt_log_count(XTL_ERROR), 10);
@@ -188,24 +193,40 @@ END_TEST
 
 START_TEST(environment_overrides)
 {
-	struct xpi_options o = sim_opts();
+	struct xpi_options o;
 	xpi_handle *h = NULL;
 
 	xt_expect_error("XPI_");
 	setenv("XPI_BACKEND", "bogus", 1);
+	o = sim_opts();
 	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), -EINVAL);
 	ck_assert(xt_log_seen("XPI_BACKEND=bogus"));
 	setenv("XPI_BACKEND", "sim", 1);
 	setenv("XPI_HYPERCALL", "64", 1);
+	o = sim_opts();
 	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), -EINVAL);
 	setenv("XPI_HYPERCALL", "5x", 1);
+	o = sim_opts();
 	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), -EINVAL);
 	setenv("XPI_HYPERCALL", "56", 1);
-	/* XPI_BACKEND=sim with no host: a private default one */
-	ck_assert_int_eq(xpi_open(&h, xt_logger(), 0), 0);
+	/* XPI_BACKEND=sim with no transport: the production library has
+	 * no simulator and says where it is. */
+	xt_log_reset();
+	xt_expect_error("xpi_sim_open");
+	ck_assert_int_eq(xpi_open(&h, xt_logger(), 0), -EINVAL);
+	ck_assert(xt_log_seen("xpi_sim_open"));
+	/* A plugged-in transport: XPI_BACKEND does not override it, and
+	 * XPI_HYPERCALL still applies. */
+	setenv("XPI_BACKEND", "xencall", 1);
+	o = sim_opts();
+	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
 	ck_assert_int_eq(xpi_get_backend(h), XPI_BACKEND_SIM);
-	ck_assert_ptr_ne(h->sim, sim);
 	ck_assert_uint_eq(h->hypercall, 56);
+	xpi_close(h);
+	/* A private default host through xpi_sim_open(). */
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), NULL, 0, NULL), 0);
+	ck_assert_int_eq(xpi_get_backend(h), XPI_BACKEND_SIM);
+	ck_assert_ptr_ne(h->plug.data, NULL);
 	xpi_close(h);
 	unsetenv("XPI_BACKEND");
 	unsetenv("XPI_HYPERCALL");

@@ -129,10 +129,8 @@ START_TEST(rmrr_conflict_takes_another_bfn)
 	/* the start of a small window is an RMRR region of the caller */
 	ck_assert_int_eq(xpi_sim_rmrr_add(sim, 0, UINT64_C(1) << 32, 2), 0);
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = sim;
 	o.bfn_count = 64;
-	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, 0, &o), 0);
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, gfns, 4, RW, bfns,
 					 NULL),
 			 4);
@@ -153,10 +151,8 @@ START_TEST(window_full_is_enospc)
 	uint64_t gfns[8] = { 1, 3, 5, 7, 9, 11, 13, 15 }, bfns[8];
 
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = sim;
 	o.bfn_count = 4;
-	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, 0, &o), 0);
 	xt_expect_error("window is full");
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, gfns, 8, RW, bfns,
 					 NULL),
@@ -180,10 +176,8 @@ START_TEST(window_full_after_a_part_maps)
 
 	ck_assert_int_eq(xpi_sim_rmrr_add(sim, 0, UINT64_C(1) << 32, 2), 0);
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = sim;
 	o.bfn_count = 4;
-	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, 0, &o), 0);
 	xt_expect_error("window is full");
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, gfns, 4, RW, bfns, st),
 			 2);
@@ -612,10 +606,8 @@ START_TEST(batch_unmap_returns_the_bfn)
 	uint64_t g1 = 10, g2 = 20, bfn, again, base, count;
 
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = sim;
 	o.bfn_count = 1;
-	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, 0, &o), 0);
 	ck_assert_int_eq(xpi_get_bfn_window(h, &base, &count), 0);
 	for (int round = 0; round < 3; round++) {
 		ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, round ? &g2 : &g1,

@@ -97,11 +97,8 @@ static xpi_handle *open_with_base(uint64_t bfn_base)
 	xpi_handle *hh = NULL;
 
 	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = sim;
-	o.sim_caller = XPI_SIM_HWDOM;
 	o.bfn_base = bfn_base;
-	ck_assert_int_eq(xpi_open_ex(&hh, xt_logger(), 0, &o), 0);
+	ck_assert_int_eq(xpi_sim_open(&hh, xt_logger(), sim, XPI_SIM_HWDOM, &o), 0);
 	return hh;
 }
 

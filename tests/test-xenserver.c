@@ -529,15 +529,11 @@ END_TEST
 static void open_refused(struct xpi_sim *sim, uint16_t caller, int want,
 			 const char *msg)
 {
-	struct xpi_options o;
 	xpi_handle *h = (xpi_handle *)1;
 
-	xpi_options_init(&o);
-	o.backend = XPI_BACKEND_SIM;
-	o.sim = sim;
-	o.sim_caller = caller;
 	xt_expect_error(msg);
-	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), want);
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, caller, NULL),
+			 want);
 	ck_assert_ptr_null(h);
 }
 

@@ -4,8 +4,11 @@
  * The simulated Xen hypervisor: an in-process model of the Xen side of the
  * PV IOMMU design (do_iommu_op, references, the M2B, per-domain IOMMU tables,
  * ioreq servers and ballooning), following docs/hypervisor-model.md rule by
- * rule.  Emulators use it to develop and test without a Xen host; the
- * library's "sim" transport issues its hypercalls here.
+ * rule.  Emulators use it to develop and test without a Xen host, through
+ * the transport of xpi_sim_transport() / xpi_sim_open().  It is a library
+ * of its own, libxenpviommu-sim.so.0 (pkg-config xenpviommu-sim), apart
+ * from the production libxenpviommu: its API and ABI are not stable (the
+ * version node XENPVIOMMU_SIM_0 may change in any release).
  *
  * Every function returns 0 (or a documented non-negative value) on success
  * and a negative errno on failure; a NULL @p sim gives -EINVAL (the grant
@@ -18,7 +21,9 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <xenpviommu.h>
 #include <xenpviommu/abi.h>
+#include <xenpviommu/transport.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -114,6 +119,50 @@ int xpi_sim_new(const struct xpi_sim_config *cfg, struct xpi_sim **out);
 
 /** Free the host and everything in it.  NULL is allowed. */
 void xpi_sim_free(struct xpi_sim *sim);
+
+/**
+ * Fill @p out with the simulator's libxenpviommu transport
+ * (xenpviommu/transport.h): its ops are issued on @p sim as domain
+ * @p caller, and the listener attaches to @p sim's ioreq servers.  Put it
+ * in xpi_options.transport; xpi_open_ex() then owns it (its close op
+ * frees what this allocates, and the host too when @p sim was NULL).
+ * @param sim the host (not owned), or NULL for a private one with the
+ *        defaults of xpi_sim_config_init().
+ * @param caller the calling domain.
+ * @param out receives the transport; out->size 0 or at least
+ *        sizeof(struct xpi_transport).
+ * @return 0, -EINVAL (NULL @p out, or a smaller out->size), -ENOMEM, or
+ *         xpi_sim_new()'s errors.
+ */
+int xpi_sim_transport(struct xpi_sim *sim, uint16_t caller,
+		      struct xpi_transport *out);
+
+/**
+ * xpi_open_ex() on the simulated host: a handle whose ops go to @p sim as
+ * domain @p caller (backend XPI_BACKEND_SIM).
+ * @param out receives the handle.
+ * @param logger as for xpi_open_ex().
+ * @param sim the host (not owned), or NULL for a private default one
+ *        that the handle frees on close.
+ * @param caller the calling domain (XPI_SIM_HWDOM for dom0).
+ * @param opts as for xpi_open_ex() (its backend and transport are
+ *        ignored), or NULL for the defaults.
+ * @return 0, -EINVAL (an options struct larger than this library knows,
+ *         or xpi_open_ex()'s reasons), xpi_sim_transport()'s errors, or
+ *         xpi_open_ex()'s.
+ */
+int xpi_sim_open(xpi_handle **out, struct xentoollog_logger *logger,
+		 struct xpi_sim *sim, uint16_t caller,
+		 const struct xpi_options *opts);
+
+/**
+ * A test hook: from now on the transport of xpi_sim_transport() answers
+ * every @p every -th call of more than one op with -EINTR after issuing
+ * its first half, as a signal arriving during a long privcmd call would
+ * (the library retries the rest).  0 turns it off.
+ * @return 0, -EINVAL (NULL sim).
+ */
+int xpi_sim_inject_eintr(struct xpi_sim *sim, unsigned int every);
 
 /** Backing of a guest's p2m. */
 enum xpi_sim_backing {
