@@ -13,6 +13,7 @@
 
 #include <xenpviommu/xc-compat.h>
 
+#include "lib/private.h"
 #include "test-common.h"
 
 #define HW XPI_SIM_HWDOM
@@ -558,6 +559,58 @@ START_TEST(probe_refuses_other_abi)
 }
 END_TEST
 
+/* query_caps answers no allowed host gives, each refused on its own. */
+START_TEST(probe_refuses_impossible_caps)
+{
+	struct xpi_sim *sim = xt_sim_new(NULL);
+	xpi_handle *h = xt_open(sim, HW);
+	struct pv_iommu_op ok = { .subop_id = IOMMUOP_query_caps }, op;
+	static const struct {
+		uint16_t flags;
+		int rewrite; /* 1: union bytes 16.., 2: offset without map_cap */
+		const char *why;
+	} bad[] = {
+		{ IOMMU_QUERY_map_cap | (1u << 5), 0, "reserved bits" },
+		{ IOMMU_QUERY_map_all_gfns, 0, "map_all without map_cap" },
+		{ IOMMU_QUERY_map_cap, 1, "bytes 16..31" },
+		{ 0, 2, "the union was rewritten" },
+	};
+
+	xpi_host_mark(&ok);
+	op = ok;
+	op.flags = IOMMU_QUERY_map_cap | IOMMU_QUERY_map_all_gfns |
+		   (18u << IOMMU_page_order_shift);
+	ck_assert_int_eq(xpi_host_check_caps(h, &op), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		op = ok;
+		op.flags = bad[i].flags;
+		if (bad[i].rewrite == 1)
+			op.u.map_foreign_page.gfn = 0;
+		if (bad[i].rewrite == 2)
+			op.u.map_foreign_page.bfn = XS_OFFSET;
+		xt_expect_error(bad[i].why);
+		ck_assert_int_eq(xpi_host_check_caps(h, &op), -EPROTO);
+		ck_assert(xt_log_seen(bad[i].why));
+	}
+	/* A changed subop id, a positive status. */
+	op = ok;
+	op.subop_id = 9;
+	xt_expect_error("subop id");
+	ck_assert_int_eq(xpi_host_check_caps(h, &op), -EPROTO);
+	op = ok;
+	op.status = 3;
+	xt_expect_error("positive status");
+	ck_assert_int_eq(xpi_host_check_caps(h, &op), -EPROTO);
+	/* XenServer's answer: the offset with map_cap and order 0. */
+	op = ok;
+	op.flags = IOMMU_QUERY_map_cap | IOMMU_QUERY_map_all_gfns;
+	op.u.map_foreign_page.bfn = XS_OFFSET;
+	ck_assert_int_eq(xpi_host_check_caps(h, &op), 0);
+	ck_assert_int_eq(xpi_close(h), 0);
+	xpi_sim_free(sim);
+}
+END_TEST
+
 START_TEST(probe_changes_nothing_on_draft)
 {
 	struct xpi_sim *sim = xt_sim_new(NULL);
@@ -606,6 +659,7 @@ int main(void)
 	tcase_add_test(t, lib_release_domain);
 	tcase_add_test(t, lib_never_sends_an_order_above_zero);
 	tcase_add_test(t, probe_refuses_other_abi);
+	tcase_add_test(t, probe_refuses_impossible_caps);
 	tcase_add_test(t, probe_changes_nothing_on_draft);
 	tcase_add_test(t, not_hardware_domain_is_refused);
 	tcase_add_test(t, xc_iommu_op_as_an_emulator_calls_it);
