@@ -125,7 +125,12 @@ int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
  *   one log line says so and names the sim backend); kmod or xencall
  *   asked for and its device is missing;
  * -EOPNOTSUPP: the hypervisor has no do_iommu_op (it answered -ENOSYS):
- *   PV IOMMU is not supported on this host;
+ *   PV IOMMU is not supported on this host (XenServer answers so to every
+ *   caller but the hardware domain);
+ * -EPROTO: the hypercall answers with another ABI, or query_caps gives an
+ *   answer no supported host gives (the probe at open, which changes
+ *   nothing on the host; the message says what was wrong; see
+ *   docs/xenserver-model.md);
  * -EPROTONOSUPPORT: the backend was not built in (xencall without the
  *   Xen libraries);
  * -EACCES, -EPERM: the device could not be opened (permissions, or a
@@ -409,7 +414,10 @@ int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
  * @param flags XPI_FOREIGN_READ and/or XPI_FOREIGN_WRITE, optionally
  *        XPI_FOREIGN_SWAP_MFN and XPI_FOREIGN_SUPERPAGE.
  * @param bfns receives one BFN per GFN (UINT64_MAX where it failed).
- * @param status may be NULL; receives one result per GFN (0 or -errno).
+ * @param status may be NULL; receives one result per GFN (0 or -errno;
+ *        on XenServer -EPERM (the guest's own domid, a PV guest, no
+ *        device-model privilege, a page not allocated) or -ENXIO (no such
+ *        domain, a GFN that does not resolve): docs/xenserver-model.md).
  * @return the number of GFNs mapped (when some are, a failure that stopped
  * the rest, such as a full window, is in their status), or, when none is,
  * a negative errno: -EINVAL (NULL
