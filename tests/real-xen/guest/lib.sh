@@ -15,9 +15,9 @@ pass=0
 fail=0
 check() {
 	if [ "$1" = 0 ]; then
-		pass=$((pass + 1)); echo "ok: $2"
+		pass=$((pass + 1)); echo "ok - $2"
 	else
-		fail=$((fail + 1)); echo "FAIL: $2"
+		fail=$((fail + 1)); echo "not ok - $2"
 	fi
 }
 say() { echo "$*"; }
