@@ -12,6 +12,9 @@
  *             yet: "map new N failed F mapped M tot_pages T"
  *   stats     "stats mapped M received R buffered B sync S handled H
  *             unknown U unmaps N unmap_errors E flush_alls F tot_pages T"
+ *   hold S    do not drain the listener for S seconds (a slow emulator:
+ *             the ballooning guest then waits on the synchronous legacy
+ *             flush-all Xen sends after each decrease_reservation): "hold S"
  *   quit      unmap everything, close, exit: "quit unmapped N close RC"
  * Between commands it dispatches the listener and, twice a second, asks
  * Xen whether the guest is still there; when the guest is dying or gone
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xenctrl.h>
@@ -49,8 +53,7 @@ static long tot_pages(void)
 {
 	xc_dominfo_t info;
 
-	if (xc_domain_getinfo(xch, domid, 1, &info) != 1 ||
-	    info.domid != domid)
+	if (xc_domain_getinfo(xch, domid, 1, &info) != 1 || info.domid != domid)
 		return -1;
 	if (info.dying || info.shutdown)
 		return -2;
@@ -141,8 +144,8 @@ static void map_guest(void)
 		if (!n)
 			continue;
 		got = xpi_foreign_map(h, domid, ios, gfns, n,
-				      XPI_FOREIGN_READ | XPI_FOREIGN_WRITE, bfns,
-				      status);
+				      XPI_FOREIGN_READ | XPI_FOREIGN_WRITE,
+				      bfns, status);
 		if (got < 0) {
 			failed += (long)n;
 			continue;
@@ -177,6 +180,7 @@ int main(int argc, char **argv)
 	char line[256];
 	size_t len = 0;
 	int fifo, rc;
+	time_t hold_until = 0;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: dom0-guestmap DOMID CMD-FIFO\n");
@@ -189,8 +193,9 @@ int main(int argc, char **argv)
 		printf("error xc/devicemodel open: %s\n", strerror(errno));
 		return 1;
 	}
-	rc = xendevicemodel_create_ioreq_server(
-		dm, domid, HVM_IOREQSRV_BUFIOREQ_ATOMIC, &ios);
+	rc = xendevicemodel_create_ioreq_server(dm, domid,
+						HVM_IOREQSRV_BUFIOREQ_ATOMIC,
+						&ios);
 	if (!rc)
 		rc = xendevicemodel_set_ioreq_server_state(dm, domid, ios, 1);
 	if (rc) {
@@ -224,8 +229,10 @@ int main(int argc, char **argv)
 		};
 		ssize_t r;
 
+		if (time(NULL) < hold_until)
+			pf[0].fd = -1; /* held: do not wake for the ring */
 		rc = poll(pf, 2, 500);
-		rc = xpi_listener_dispatch(l);
+		rc = time(NULL) >= hold_until ? xpi_listener_dispatch(l) : 0;
 		if (rc < 0)
 			printf("dispatch error %d\n", rc);
 		if (tot_pages() < 0)
@@ -243,7 +250,10 @@ int main(int argc, char **argv)
 				map_guest();
 			else if (!strcmp(line, "stats"))
 				print_stats("stats");
-			else if (!strcmp(line, "quit"))
+			else if (!strncmp(line, "hold ", 5)) {
+				hold_until = time(NULL) + atoi(line + 5);
+				printf("hold %d\n", atoi(line + 5));
+			} else if (!strcmp(line, "quit"))
 				return finish("quit");
 			else if (line[0])
 				printf("unknown command %s\n", line);
