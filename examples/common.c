@@ -199,6 +199,8 @@ int ex_open(const struct ex_common *c, struct xpi_sim *sim, uint16_t caller,
 	opts.backend = c->backend;
 	opts.sim = sim;
 	opts.sim_caller = caller;
+	if (c->bfn_count)
+		opts.bfn_count = c->bfn_count;
 	rc = xpi_open_ex(out, &the_logger->vtable, 0, &opts);
 	the_logger->buffering = 0;
 	if (rc == 0)

@@ -34,6 +34,8 @@ struct ex_common {
 	enum xpi_backend backend;
 	int json;
 	int verbose;
+	/* BFN window size for xpi_options.bfn_count; 0: the default. */
+	uint64_t bfn_count;
 };
 
 /* Defaults: backend from XPI_BACKEND (else auto), no JSON, quiet. */

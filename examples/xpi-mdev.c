@@ -50,6 +50,7 @@ enum {
 	OPT_SEED,
 	OPT_MAX_GFN,
 	OPT_IGNORE_INVALIDATES,
+	OPT_BFN_COUNT,
 };
 
 /* The register map (docs/mdev.md); 4- and 8-byte accesses. */
@@ -119,6 +120,9 @@ static void help(void)
 	      "                   UID (numeric, not 0), as QEMU's -runas\n"
 	      "  --max-gfn N      the guest's highest GFN + 1 the device accepts\n"
 	      "                   (default 0x100000: 4 GiB)\n"
+	      "  --bfn-count N    the BFN window's size in frames (default\n"
+	      "                   0x10000 on a real host; it must fit the\n"
+	      "                   shim's bfn_base..bfn_limit)\n"
 	      "  --self-test      no Xen: the device, its BFN cache and a guest\n"
 	      "                   that copies buffers through it while it\n"
 	      "                   balloons, on the simulated hypervisor, with\n"
@@ -1021,6 +1025,7 @@ int main(int argc, char **argv)
 		{ "balloon-every", required_argument, NULL, OPT_BALLOON_EVERY },
 		{ "no-map-cap", no_argument, NULL, OPT_NO_MAP_CAP },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "bfn-count", required_argument, NULL, OPT_BFN_COUNT },
 		{ "ignore-invalidates", no_argument, NULL,
 		  OPT_IGNORE_INVALIDATES },
 		{ NULL, 0, NULL, 0 },
@@ -1107,6 +1112,14 @@ int main(int argc, char **argv)
 		case OPT_NO_MAP_CAP:
 			so.no_map_cap = 1;
 			break;
+		case OPT_BFN_COUNT:
+			if (ex_parse_u64(optarg, &d.c.bfn_count) ||
+			    d.c.bfn_count == 0 ||
+			    d.c.bfn_count > (UINT64_C(1) << 36))
+				return ex_usage_error(&d.c,
+						      "--bfn-count %s: expected 1..2^36",
+						      optarg);
+			break;
 		case OPT_IGNORE_INVALIDATES:
 			d.ignore_invalidates = 1;
 			break;
@@ -1138,6 +1151,8 @@ int main(int argc, char **argv)
 		return ex_usage_error(&d.c,
 				      "--domid is required (or --self-test)");
 	d.domid = (uint16_t)domid;
+	if (!d.c.bfn_count)
+		d.c.bfn_count = 0x10000;
 	rc = ex_open(&d.c, NULL, 0, &d.h);
 	if (rc)
 		return rc;
