@@ -172,6 +172,7 @@ static int finish(const char *what)
 
 int main(int argc, char **argv)
 {
+	struct xpi_options opts;
 	struct xpi_listener_config lc;
 	xendevicemodel_handle *dm;
 	char line[256];
@@ -198,7 +199,11 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		return 1;
 	}
-	rc = xpi_open(&h, NULL, 0);
+	/* A window that fits the shim's bfn_base..bfn_limit (shim-args:
+	 * 16M frames, shared with xpi-mdev's): the guest's pages and room. */
+	xpi_options_init(&opts);
+	opts.bfn_count = 0x200000;
+	rc = xpi_open_ex(&h, NULL, 0, &opts);
 	if (!rc) {
 		xpi_listener_config_init(&lc);
 		rc = xpi_listener_new(h, &lc, &l);
