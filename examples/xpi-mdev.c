@@ -51,6 +51,7 @@ enum {
 	OPT_MAX_GFN,
 	OPT_IGNORE_INVALIDATES,
 	OPT_BFN_COUNT,
+	OPT_VCPUS,
 };
 
 /* The register map (docs/mdev.md); 4- and 8-byte accesses. */
@@ -120,6 +121,8 @@ static void help(void)
 	      "                   UID (numeric, not 0), as QEMU's -runas\n"
 	      "  --max-gfn N      the guest's highest GFN + 1 the device accepts\n"
 	      "                   (default 0x100000: 4 GiB)\n"
+	      "  --vcpus N        the guest's vCPUs (default 1): the listener\n"
+	      "                   reads one synchronous ioreq slot each\n"
 	      "  --bfn-count N    the BFN window's size in frames (default\n"
 	      "                   0x10000 on a real host; it must fit the\n"
 	      "                   shim's bfn_base..bfn_limit)\n"
@@ -906,7 +909,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int run_real(struct mdev *d, uint32_t runas)
+static int run_real(struct mdev *d, uint32_t runas, unsigned int vcpus)
 {
 	struct xpi_caps caps;
 	struct edu edu = { 0 };
@@ -941,7 +944,9 @@ static int run_real(struct mdev *d, uint32_t runas)
 		return EX_FAIL;
 	}
 	d->ioserver = id;
-	if (listener_start(d, 128) && listener_start(d, 1)) {
+	/* One synchronous slot per vCPU of the guest: a slot the listener
+	 * does not read is a vCPU that waits for ever. */
+	if (listener_start(d, vcpus)) {
 		status = EX_FAIL;
 		goto out;
 	}
@@ -1026,6 +1031,7 @@ int main(int argc, char **argv)
 		{ "no-map-cap", no_argument, NULL, OPT_NO_MAP_CAP },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "bfn-count", required_argument, NULL, OPT_BFN_COUNT },
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ "ignore-invalidates", no_argument, NULL,
 		  OPT_IGNORE_INVALIDATES },
 		{ NULL, 0, NULL, 0 },
@@ -1035,7 +1041,7 @@ int main(int argc, char **argv)
 				.balloon_every = 10,
 				.seed = 1 };
 	struct mdev d = { .mmio = UINT64_C(0xe0000000) };
-	uint64_t v, domid = UINT64_MAX, runas = 0, max_gfn = 1u << 20;
+	uint64_t v, domid = UINT64_MAX, runas = 0, max_gfn = 1u << 20, vcpus = 1;
 	int opt, rc, selftest = 0;
 
 	ex_common_init(&d.c, argv[0]);
@@ -1112,6 +1118,13 @@ int main(int argc, char **argv)
 		case OPT_NO_MAP_CAP:
 			so.no_map_cap = 1;
 			break;
+		case OPT_VCPUS:
+			if (ex_parse_u64(optarg, &vcpus) || vcpus == 0 ||
+			    vcpus > XPI_LISTENER_MAX_VCPUS)
+				return ex_usage_error(&d.c,
+						      "--vcpus %s: expected 1..128",
+						      optarg);
+			break;
 		case OPT_BFN_COUNT:
 			if (ex_parse_u64(optarg, &d.c.bfn_count) ||
 			    d.c.bfn_count == 0 ||
@@ -1161,12 +1174,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: out of memory\n", d.c.prog);
 		return EX_FAIL;
 	}
-	rc = run_real(&d, (uint32_t)runas);
+	rc = run_real(&d, (uint32_t)runas, (unsigned int)vcpus);
 	free(d.bfn_of);
 	return rc;
 #else
 	(void)runas;
 	(void)max_gfn;
+	(void)vcpus;
 	ex_close(d.h);
 	fprintf(stderr,
 		"%s: built without the Xen libraries: only --self-test works\n",

@@ -170,6 +170,21 @@ static int finish(const char *what)
 	return un >= 0 && rc == 0 ? 0 : 1;
 }
 
+/* The guest's vCPUs: one synchronous ioreq slot each must be read. */
+static unsigned int guest_vcpus(uint16_t dom)
+{
+	xc_interface *xch = xc_interface_open(NULL, NULL, 0);
+	xc_dominfo_t info;
+	unsigned int n = 1;
+
+	if (xch && xc_domain_getinfo(xch, dom, 1, &info) == 1 &&
+	    info.domid == dom)
+		n = info.max_vcpu_id + 1;
+	if (xch)
+		xc_interface_close(xch);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	struct xpi_options opts;
@@ -209,7 +224,7 @@ int main(int argc, char **argv)
 		rc = xpi_listener_new(h, &lc, &l);
 	}
 	if (!rc)
-		rc = xpi_listener_attach(l, domid, ios, 1);
+		rc = xpi_listener_attach(l, domid, ios, guest_vcpus(domid));
 	if (rc) {
 		printf("error library/listener: %d (%s)\n", rc, strerror(-rc));
 		return 1;

@@ -11,7 +11,7 @@ mdev_glast() { tr -d '\r' <"$GLOG" 2>/dev/null | grep 'mdev: checked' | tail -1;
 mdev_checked() { mdev_glast | awk '{ for (i = 1; i < NF; i++) if ($i == "checked") print $(i + 1) }'; }
 mdev_bad() { mdev_glast | awk '{ for (i = 1; i < NF; i++) if ($i == "bad") print $(i + 1) }'; }
 mdev_start() {
-	XPI_BACKEND=kmod dom0-mdev --domid "$domid" --runas 1000 --json >"$1" 2>&1 &
+	XPI_BACKEND=kmod dom0-mdev --domid "$domid" --vcpus 2 --runas 1000 --json >"$1" 2>&1 &
 	mdpid=$!
 }
 mdev_start /run/mdev1.log
