@@ -10,6 +10,7 @@
 mdev_glast() { tr -d '\r' <"$GLOG" 2>/dev/null | grep 'mdev: checked' | tail -1; }
 mdev_checked() { mdev_glast | awk '{ for (i = 1; i < NF; i++) if ($i == "checked") print $(i + 1) }'; }
 mdev_bad() { mdev_glast | awk '{ for (i = 1; i < NF; i++) if ($i == "bad") print $(i + 1) }'; }
+mdev_at() { [ "$(xmem guest)" = "$1" ]; }
 mdev_start() {
 	XPI_BACKEND=kmod dom0-mdev --domid "$domid" --vcpus 2 --runas 1000 --json >"$1" 2>&1 &
 	mdpid=$!
@@ -23,11 +24,12 @@ check $? "the guest's copies through the device arrive and check: ${c0:-none} ch
 # Through a balloon: 64 MB out and back in, the guest copying all along.
 f0=$(xfree)
 xl mem-set guest 192
-wait_for 120 sh -c '[ "$(xmem guest)" = 192 ]' 2>/dev/null || sleep 30
+wait_for 120 mdev_at 192
 sleep 10
 f1=$(xfree)
 xl mem-set guest 256
-sleep 20
+wait_for 120 mdev_at 256
+sleep 10
 f2=$(xfree)
 c1=$(mdev_checked)
 say "balloon beside the device: free_memory $f0 -> $f1 -> $f2 MB; guest checked $c0 -> $c1"
@@ -37,13 +39,16 @@ kill -TERM "$mdpid"
 wait "$mdpid"
 rc=$?
 say "xpi-mdev: $(grep '^{' /run/mdev1.log)"
-grep -q '"map_failures": 0' /run/mdev1.log && [ $rc = 0 ]
+[ $rc = 0 ]
 check $? "xpi-mdev stopped on SIGTERM, unmapped and destroyed its server (exit $rc)"
+grep -q '"map_failures": 0' /run/mdev1.log
+check $? "xpi-mdev: no GFN of the guest's buffers failed to map ($(grep -o '"map_failures": [0-9]*' /run/mdev1.log))"
 # SIGKILL in the middle of the copies.
 mdev_start /run/mdev2.log
 wait_for 60 grep -q 'now uid' /run/mdev2.log
 c2=$(mdev_checked)
-wait_for 60 sh -c '[ "$(tr -d "\r" <'"$GLOG"' | grep "mdev: checked" | tail -1 | awk "{print \$3}")" -gt '"${c2:-0}"' ]'
+mdev_more() { c=$(mdev_checked); [ -n "$c" ] && [ "$c" -gt "${c2:-0}" ]; }
+wait_for 60 mdev_more
 c3=$(mdev_checked)
 kill -KILL "$mdpid"
 wait "$mdpid" 2>/dev/null
@@ -52,7 +57,7 @@ rc=$?
 check $? "the second xpi-mdev (deprivileged, kmod) killed by SIGKILL while the guest copies ($c2 -> $c3 checked; exit $rc)"
 f3=$(xfree)
 xl mem-set guest 192
-wait_for 120 sh -c '[ "$(xmem guest)" = 192 ]'
+wait_for 120 mdev_at 192
 check $? "after the SIGKILL the guest balloons: xl list $(xmem guest) MB, free_memory $f3 -> $(xfree) MB"
 xl mem-set guest 256
 sleep 10
