@@ -211,6 +211,8 @@ int ex_open(const struct ex_common *c, struct xpi_sim *sim, uint16_t caller,
 
 	xpi_options_init(&opts);
 	opts.backend = c->backend;
+	if (c->bfn_count)
+		opts.bfn_count = c->bfn_count;
 	if (c->backend == XPI_BACKEND_SIM)
 		rc = xpi_sim_open(out, &the_logger->vtable, sim, caller, &opts);
 	else

@@ -37,6 +37,8 @@ struct ex_common {
 	int verbose;
 	/* --host: the simulator's personality (XPI_SIM_PERSONALITY_*). */
 	unsigned int host;
+	/* BFN window size for xpi_options.bfn_count; 0: the default. */
+	uint64_t bfn_count;
 };
 
 /* Defaults: backend from XPI_BACKEND (else auto), no JSON, quiet. */

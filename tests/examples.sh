@@ -9,7 +9,7 @@
 set -u
 
 dir=${1:?usage: examples.sh EXAMPLES_BUILD_DIR}
-progs="xpi-caps xpi-map xpi-foreign xpi-emu-demo"
+progs="xpi-caps xpi-map xpi-foreign xpi-emu-demo xpi-mdev"
 unset XPI_BACKEND XPI_HYPERCALL XPI_DEBUG
 n=0
 failed=0
@@ -163,6 +163,22 @@ if [ -x "$d" ]; then
 	run 2 "xpi-emu-demo --guest-mib 0" "$d" --backend sim --guest-mib 0
 fi
 
+# ---- xpi-mdev ----
+md=$dir/xpi-mdev
+if [ -x "$md" ]; then
+	mdev_ok='o["live_mappings_at_exit"] == 0 and o["leaked_page_refs"] == 0 and o["auditor_violations"] == 0 and o["map_failures"] == 0 and o["bad_accesses"] == 0'
+	run 0 "xpi-mdev --self-test --json" "$md" --self-test --json &&
+		json "xpi-mdev: every transfer checked, cached BFNs dropped on balloon, clean" \
+			"$mdev_ok"' and o["strategy"] == "map_foreign" and o["transfers_checked"] == 400 and o["cache_hits"] > 0 and o["balloon_pages"] > 0 and o["bfns_dropped"] == o["balloon_pages"] and o["invalidates"] >= o["balloon_pages"]'
+	run 0 "xpi-mdev: lookup strategy" "$md" --backend sim --json --no-map-cap --transfers 100 &&
+		json "xpi-mdev: lookup_foreign, clean" "$mdev_ok"' and o["strategy"] == "lookup_foreign" and o["transfers_checked"] == 100'
+	run 0 "xpi-mdev: a balloon after every transfer" "$md" --backend sim --json --balloon-every 1 --transfers 100 --seed 7 &&
+		json "xpi-mdev: every transfer maps afresh" "$mdev_ok"' and o["cache_hits"] == 0 and o["bfns_dropped"] == o["pages_mapped"]'
+	run 1 "xpi-mdev: a device that ignores invalidates fails its self-test" "$md" --backend sim --ignore-invalidates &&
+		has "xpi-mdev: the broken device is reported" 'NOT CLEAN'
+	run 2 "xpi-mdev: a real host needs --domid" "$md" --backend auto
+fi
+
 # ---- the README's example ----
 if [ -x "$dir/readme-example" ]; then
 	run 0 "readme-example runs" "$dir/readme-example"
@@ -174,6 +190,7 @@ if [ ! -e /dev/xen/privcmd ] && [ ! -e /dev/xen/privcmd-iommu ]; then
 		[ -x "$dir/$p" ] || continue
 		extra=()
 		[ "$p" = xpi-foreign ] && extra=(--domid 1 --ioserver 0)
+		[ "$p" = xpi-mdev ] && extra=(--domid 1)
 		run 3 "$p without Xen: exit 3" "$dir/$p" "${extra[@]}" &&
 			one_line "$p without Xen: one line naming --backend sim" \
 				"^$p: not a Xen host: .*$p --backend sim\$"
