@@ -56,7 +56,16 @@ enum xpi_strategy {
 	XPI_STRATEGY_LOOKUP_FOREIGN = 1,
 };
 
-/** Settings for xpi_open_ex(); fill with xpi_options_init() first. */
+/**
+ * Settings for xpi_open_ex(); fill with xpi_options_init() first.
+ *
+ * The growth rule of every public struct with a size field (this one,
+ * struct xpi_listener_config, struct xpi_transport): @c size is sizeof
+ * the struct as the caller was compiled; the library reads that many
+ * bytes and takes its defaults for the fields beyond them, and refuses
+ * (-EINVAL) a struct larger than it knows.  Fields are only ever added
+ * at the end.
+ */
 struct xpi_options {
 	/** sizeof(struct xpi_options), set by xpi_options_init(). */
 	size_t size;
@@ -118,7 +127,9 @@ int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
  * @param opts settings; NULL means xpi_options_init()'s.
  * @return 0, or:
  * -EINVAL: NULL out, unknown flags, an options struct from a newer library
- *   (size larger than this library knows), a hypercall number >= 64, an
+ *   (size larger than this library knows) or smaller than its size
+ *   field (then opts->transport is not read, nor closed), a hypercall
+ *   number >= 64, an
  *   empty or overflowing BFN window, max_batch_ops 0 or above the limit,
  *   a bad XPI_BACKEND or XPI_HYPERCALL value;
  * -ENOENT: auto: neither the shim nor privcmd is there (not a Xen host;
@@ -463,11 +474,16 @@ int xpi_mapping_foreach(xpi_handle *h,
 /* Counters                                                            */
 /* ------------------------------------------------------------------ */
 
+/** Subop ids xpi_stats.ops_by_subop has room for (0..15). */
+#define XPI_SUBOP_SLOTS 16
+
 /** Counters of a handle, since open. */
 struct xpi_stats {
 	uint64_t hypercalls;	  /**< do_iommu_op calls made */
 	uint64_t ops;		  /**< ops sent */
-	uint64_t ops_by_subop[7]; /**< ops sent, indexed by subop id */
+	/** Ops sent, indexed by subop id (IOMMUOP_*): room for
+	 * XPI_SUBOP_SLOTS ids, so a new subop changes no size. */
+	uint64_t ops_by_subop[XPI_SUBOP_SLOTS];
 	uint64_t coalesced_ops;	  /**< appended ops merged into superpages */
 	uint64_t enospc_splits;	  /**< superpage runs retried smaller */
 	uint64_t retries;	  /**< transport EINTR/EAGAIN retries */

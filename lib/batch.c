@@ -726,7 +726,7 @@ static int collect(struct xpi_batch *b, struct wire *w, struct wire *retry)
 		unsigned int o = pv_iommu_flags_order(op->flags);
 
 		h->stats.ops++;
-		if (op->subop_id < 7)
+		if (op->subop_id < XPI_SUBOP_SLOTS)
 			h->stats.ops_by_subop[op->subop_id]++;
 		if (op->status == -ENOSPC && mt->nr > 1 && is_map(op->subop_id)) {
 			unsigned int so = smaller_order(o);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/growth.h"
 #include "invalidate-ring.h"
 #include "private.h"
 #include "tracker.h"
@@ -101,23 +102,29 @@ XPI_EXPORT int xpi_listener_new(xpi_handle *h,
 				const struct xpi_listener_config *cfg,
 				struct xpi_listener **out)
 {
-	struct xpi_listener_config defaults;
+	struct xpi_listener_config c;
 	struct xpi_listener *l;
 
 	if (out)
 		*out = NULL;
 	if (!h)
 		return -EINVAL;
-	if (!cfg) {
-		xpi_listener_config_init(&defaults);
-		cfg = &defaults;
-	}
-	if (!out || cfg->size != sizeof(*cfg) ||
-	    (cfg->flags & ~XPI_LISTENER_MANUAL_UNMAP) || cfg->budget == 0) {
+	xpi_listener_config_init(&c);
+	/* Read only as far as the caller's size (common/growth.h). */
+	if (cfg && xpi_copy_in(&c, sizeof(c), cfg, cfg->size)) {
 		xpi_err(h, -1,
-			"xpi_listener_new: NULL out, or bad config (size %zu,"
-			" flags 0x%x, budget %u)",
-			cfg->size, cfg->flags, cfg->budget);
+			"xpi_listener_new: a config of %zu bytes (this library"
+			" knows %zu)",
+			cfg->size, sizeof(c));
+		return -EINVAL;
+	}
+	cfg = &c;
+	if (!out || (cfg->flags & ~XPI_LISTENER_MANUAL_UNMAP) ||
+	    cfg->budget == 0) {
+		xpi_err(h, -1,
+			"xpi_listener_new: NULL out, or bad config (flags 0x%x,"
+			" budget %u)",
+			cfg->flags, cfg->budget);
 		return -EINVAL;
 	}
 	l = calloc(1, sizeof(*l));

@@ -144,7 +144,8 @@ struct xpi_ioreq_info {
 	uint32_t vcpu;
 };
 
-/** Settings of a listener; fill with xpi_listener_config_init() first. */
+/** Settings of a listener; fill with xpi_listener_config_init() first.
+ * Read as far as @c size says (the growth rule of struct xpi_options). */
 struct xpi_listener_config {
 	/** sizeof(struct xpi_listener_config), set by the init function. */
 	size_t size;

@@ -40,8 +40,10 @@ struct xpi_ioreq_port {
 
 /**
  * The ops of a plugged-in transport.  The library copies the struct at
- * xpi_open_ex() (as far as @c size says) and calls @c close exactly once,
- * at xpi_close() or when xpi_open_ex() fails after taking it.
+ * xpi_open_ex() (as far as @c size says; ops beyond it are NULL) and calls
+ * @c close exactly once: at xpi_close(), or when xpi_open_ex() fails
+ * (unless it refused the struct xpi_options itself for its size, when
+ * it never read the transport).
  * @since 1.0
  */
 struct xpi_transport {
