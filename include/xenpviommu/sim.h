@@ -464,7 +464,7 @@ long xpi_sim_audit(struct xpi_sim *sim,
 /**
  * Bytes of simulator memory in use (for measuring cost per mapping).
  *
- * Measured (tests/test-sim.c, million_mappings: 2^20 live order-0 mappings
+ * Measured (tests/sim/test-scale.c, million_mappings: 2^20 live order-0 mappings
  * of each kind on a 2^22-frame host): a map_page mapping costs 8 bytes
  * (its dense IOMMU radix entry), a map_foreign_page mapping 48 bytes (a
  * 32-byte M2B entry, 8 bytes of index, 8 bytes of radix).  Fixed costs:
