@@ -7,6 +7,9 @@
  * This header is shared by user space (the library, the simulated
  * hypervisor, emulators) and the kernel module, so it includes nothing but
  * the fixed-width integer types and offsetof.  Names follow the draft.
+ *
+ * Since: every declaration of this header is @since 1.0 (the kernel
+ * module shares it, so its comments stay plain C comments).
  */
 #ifndef XENPVIOMMU_ABI_H
 #define XENPVIOMMU_ABI_H

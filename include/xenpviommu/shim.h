@@ -8,6 +8,9 @@
  * grow at its end) and flags (unknown bits are -EINVAL).  Ioctls return 0
  * or -1 with errno (the kernel's convention; the library turns it into a
  * negative errno).
+ *
+ * Since: every declaration of this header is @since 1.0 (the kernel
+ * module shares it, so its comments stay plain C comments).
  */
 #ifndef XENPVIOMMU_SHIM_H
 #define XENPVIOMMU_SHIM_H
