@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/subop.h"
 #include "private.h"
 
 struct wire_meta {
@@ -337,8 +338,8 @@ static int check_op(struct xpi_batch *b, size_t i)
 	else if (domid >= XPI_DOMID_FIRST_RESERVED)
 		why = "a reserved domid";
 	if (why) {
-		xpi_err(b->h, -1, "batch: op %zu (subop %u): %s", i,
-			op->subop_id, why);
+		xpi_err(b->h, -1, "batch: op %zu (subop %u, %s): %s", i,
+			op->subop_id, xpi_subop_name(op->subop_id), why);
 		op->status = -EINVAL;
 		return -EINVAL;
 	}
@@ -443,7 +444,9 @@ static void wire_free(struct wire *w)
 
 static inline int is_map(uint16_t subop)
 {
-	return subop == IOMMUOP_map_page || subop == IOMMUOP_map_foreign_page;
+	const struct xpi_subop_info *s = xpi_subop(subop);
+
+	return s && s->map;
 }
 
 /* map_page and map_foreign_page keep bfn and gfn at the same offsets. */
@@ -726,7 +729,7 @@ static int collect(struct xpi_batch *b, struct wire *w, struct wire *retry)
 		unsigned int o = pv_iommu_flags_order(op->flags);
 
 		h->stats.ops++;
-		if (op->subop_id < XPI_SUBOP_SLOTS)
+		if (xpi_subop(op->subop_id))
 			h->stats.ops_by_subop[op->subop_id]++;
 		if (op->status == -ENOSPC && mt->nr > 1 && is_map(op->subop_id)) {
 			unsigned int so = smaller_order(o);
@@ -782,11 +785,10 @@ static size_t undo(struct xpi_batch *b, struct wire *sent)
 		 * page back, whose entry and reference an unmap would end. */
 		if (op->status || !is_map(op->subop_id))
 			continue;
-		if (op->subop_id == IOMMUOP_map_page) {
-			un.subop_id = IOMMUOP_unmap_page;
+		un.subop_id = xpi_subop(op->subop_id)->undo;
+		if (un.subop_id == IOMMUOP_unmap_page) {
 			un.u.unmap_page.bfn = op->u.map_page.bfn;
 		} else {
-			un.subop_id = IOMMUOP_unmap_foreign_page;
 			un.u.unmap_foreign_page.bfn = op->u.map_foreign_page.bfn;
 			un.u.unmap_foreign_page.ioserver =
 				op->u.map_foreign_page.ioserver;

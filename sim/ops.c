@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "common/subop.h"
 #include "sim-private.h"
 
 static uint64_t order_mask(unsigned int order)
@@ -468,23 +469,11 @@ static int do_op(struct xpi_sim *sim, struct sim_domain *c,
 						     sim_caps_order(sim));
 		return 0;
 	}
-	case IOMMUOP_map_page:
-		valid = IOMMU_map_page_valid_flags;
-		break;
-	case IOMMUOP_unmap_page:
-		valid = IOMMU_unmap_page_valid_flags;
-		break;
-	case IOMMUOP_map_foreign_page:
-		valid = IOMMU_map_foreign_page_valid_flags;
-		break;
-	case IOMMUOP_lookup_foreign_page:
-		valid = IOMMU_lookup_foreign_page_valid_flags;
-		break;
-	case IOMMUOP_unmap_foreign_page:
-		valid = IOMMU_unmap_foreign_page_valid_flags;
-		break;
 	default:
-		return -EOPNOTSUPP;
+		if (!xpi_subop(op->subop_id))
+			return -EOPNOTSUPP;
+		valid = xpi_subop(op->subop_id)->valid_flags;
+		break;
 	}
 	if (op->flags & ~valid)
 		return -EINVAL;

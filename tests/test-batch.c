@@ -367,8 +367,8 @@ START_TEST(flag_bits_above_15_are_refused)
 	ck_assert_int_eq(xpi_batch_submit(b), 1);
 	ck_assert_int_eq(xpi_batch_status(b, (size_t)i_map), -EINVAL);
 	ck_assert_int_eq(xpi_batch_status(b, (size_t)i_foreign), -EINVAL);
-	ck_assert(xt_log_seen("op 0 (subop 2): flag bits above bit 15"));
-	ck_assert(xt_log_seen("op 1 (subop 4): flag bits above bit 15"));
+	ck_assert(xt_log_seen("op 0 (subop 2, map_page): flag bits above bit 15"));
+	ck_assert(xt_log_seen("op 1 (subop 4, map_foreign_page): flag bits above bit 15"));
 	ck_assert_uint_eq(stats().ops - before.ops, 1);
 	ck_assert_uint_eq(xpi_mapping_count(h), 1);
 	{
