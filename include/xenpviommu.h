@@ -281,8 +281,7 @@ long xpi_batch_add_map(struct xpi_batch *b, uint64_t bfn, uint64_t gfn,
 		       unsigned int order, unsigned int flags);
 
 /** Append unmap_page (bfn aligned to 2^order). @return as above. @since 1.0 */
-long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,
-			 unsigned int order);
+long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn, unsigned int order);
 
 /**
  * Append map_foreign_page of guest @p domid's @p gfn at @p bfn for ioreq
@@ -516,17 +515,17 @@ int xpi_mapping_foreach(xpi_handle *h,
 
 /** Counters of a handle, since open. @since 1.0 */
 struct xpi_stats {
-	uint64_t hypercalls;	  /**< do_iommu_op calls made */
-	uint64_t ops;		  /**< ops sent */
+	uint64_t hypercalls; /**< do_iommu_op calls made */
+	uint64_t ops;	     /**< ops sent */
 	/** Ops sent, indexed by subop id (IOMMUOP_*): room for
 	 * XPI_SUBOP_SLOTS ids, so a new subop changes no size. */
 	uint64_t ops_by_subop[XPI_SUBOP_SLOTS];
-	uint64_t coalesced_ops;	  /**< appended ops merged into superpages */
-	uint64_t enospc_splits;	  /**< superpage runs retried smaller */
-	uint64_t retries;	  /**< transport EINTR/EAGAIN retries */
-	uint64_t errors;	  /**< ops that came back with an error */
-	uint64_t rmrr_skips;	  /**< BFN ranges given up for -EACCES */
-	uint64_t iotlb_flushes;	  /**< when the transport knows (sim) */
+	uint64_t coalesced_ops; /**< appended ops merged into superpages */
+	uint64_t enospc_splits; /**< superpage runs retried smaller */
+	uint64_t retries;	/**< transport EINTR/EAGAIN retries */
+	uint64_t errors;	/**< ops that came back with an error */
+	uint64_t rmrr_skips;	/**< BFN ranges given up for -EACCES */
+	uint64_t iotlb_flushes; /**< when the transport knows (sim) */
 };
 
 /** @return 0, -EINVAL (NULL). @since 1.0 */

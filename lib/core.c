@@ -120,7 +120,8 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 
 	/* Read only as far as the caller's size (common/growth.h). */
 	xpi_options_init(&defaults);
-	if (opts && xpi_copy_in(&defaults, sizeof(defaults), opts, opts->size)) {
+	if (opts &&
+	    xpi_copy_in(&defaults, sizeof(defaults), opts, opts->size)) {
 		xpi_err(h, -1,
 			"struct xpi_options of %zu bytes: this library knows %zu",
 			opts->size, sizeof(defaults));
@@ -163,8 +164,9 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 	xpi_bfn_destroy(&h->bfn);
 	rc = xpi_bfn_init(&h->bfn, h->bfn_base, h->bfn_count);
 	if (rc) {
-		xpi_err(h, -1, "BFN window 0x%" PRIx64 "+0x%" PRIx64
-			" is unusable", h->bfn_base, h->bfn_count);
+		xpi_err(h, -1,
+			"BFN window 0x%" PRIx64 "+0x%" PRIx64 " is unusable",
+			h->bfn_base, h->bfn_count);
 		goto fail;
 	}
 	rc = xpi_caps_probe(h);
@@ -180,7 +182,7 @@ fail:
 	/* A transport not taken yet is handed back all the same. */
 	if (!h->plug.hypercall && opts->transport &&
 	    opts->transport->size >= offsetof(struct xpi_transport, close) +
-					      sizeof(opts->transport->close) &&
+					     sizeof(opts->transport->close) &&
 	    opts->transport->close)
 		opts->transport->close(opts->transport->data);
 	handle_free(h);
@@ -225,7 +227,8 @@ XPI_EXPORT int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base,
 {
 	if (!h || !base || !count) {
 		if (h)
-			xpi_err(h, -1, "xpi_get_bfn_window: NULL base or count");
+			xpi_err(h, -1,
+				"xpi_get_bfn_window: NULL base or count");
 		return -EINVAL;
 	}
 	*base = h->bfn.base;

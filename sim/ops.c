@@ -15,8 +15,8 @@ static uint64_t order_mask(unsigned int order)
 	return (UINT64_C(1) << order) - 1;
 }
 
-static int iommu_insert(struct xpi_sim *sim, struct sim_domain *d,
-			uint64_t bfn, unsigned int order, uint64_t value)
+static int iommu_insert(struct xpi_sim *sim, struct sim_domain *d, uint64_t bfn,
+			unsigned int order, uint64_t value)
 {
 	int rc = xpi_radix_insert(&d->iommu, bfn, order, value);
 
@@ -40,8 +40,7 @@ static void iommu_remove(struct xpi_sim *sim, struct sim_domain *d,
  * The "order" check: the order is allowed, the BFN aligned and the whole
  * range inside the BFN width.
  */
-static int order_ok(const struct xpi_sim *sim, uint64_t bfn,
-		    unsigned int order)
+static int order_ok(const struct xpi_sim *sim, uint64_t bfn, unsigned int order)
 {
 	uint64_t limit;
 
@@ -219,9 +218,9 @@ static int op_unmap_page(struct xpi_sim *sim, struct sim_domain *c,
 }
 
 /* The foreign domain and ioreq server checks shared by map and lookup. */
-static int foreign_target(const struct xpi_sim *sim,
-			  const struct sim_domain *c, uint16_t domid,
-			  uint16_t ioserver, struct sim_domain **t)
+static int foreign_target(const struct xpi_sim *sim, const struct sim_domain *c,
+			  uint16_t domid, uint16_t ioserver,
+			  struct sim_domain **t)
 {
 	if (domid == c->domid || domid == XPI_DOMID_SELF)
 		return -EPERM;
@@ -305,7 +304,8 @@ static int op_map_foreign(struct xpi_sim *sim, struct sim_domain *c,
 		.ioserver = ios,
 		.caller = c->domid,
 		.order = (uint8_t)order,
-		.flags = (uint8_t)(((op->flags & IOMMUOP_swap_mfn) ? M2B_SWAP : 0) |
+		.flags = (uint8_t)(((op->flags & IOMMUOP_swap_mfn) ? M2B_SWAP
+								   : 0) |
 				   (w ? M2B_WRITABLE : 0)),
 	};
 	for (uint64_t i = 0; i < n; i++) {
@@ -365,8 +365,9 @@ static int op_lookup_foreign(struct xpi_sim *sim, struct sim_domain *c,
 		sim->target_records[domid]++;
 	}
 	op->u.lookup_foreign_page.bfn = mfn;
-	op->flags = pv_iommu_flags_set_order(
-		IOMMUOP_readable | IOMMUOP_writeable, sim_caps_order(sim));
+	op->flags = pv_iommu_flags_set_order(IOMMUOP_readable |
+						     IOMMUOP_writeable,
+					     sim_caps_order(sim));
 	return 0;
 }
 
@@ -465,8 +466,7 @@ static int do_op(struct xpi_sim *sim, struct sim_domain *c,
 			caps |= IOMMU_QUERY_map_cap;
 		if (sim_map_all_gfns(sim, c->domid))
 			caps |= IOMMU_QUERY_map_all_gfns;
-		op->flags = pv_iommu_flags_set_order(caps,
-						     sim_caps_order(sim));
+		op->flags = pv_iommu_flags_set_order(caps, sim_caps_order(sim));
 		return 0;
 	}
 	default:

@@ -25,8 +25,8 @@ struct sim_tdata {
 	uint16_t caller;
 };
 
-static int st_hypercall(void *data, struct pv_iommu_op *ops,
-			unsigned int count, unsigned int *done)
+static int st_hypercall(void *data, struct pv_iommu_op *ops, unsigned int count,
+			unsigned int *done)
 {
 	struct sim_tdata *t = data;
 	struct xpi_sim *sim = t->sim;

@@ -327,7 +327,8 @@ START_TEST(accessors_bad_input)
 		struct pv_iommu_op op;
 
 		ck_assert_int_eq(xpi_batch_new(h, &b), 0);
-		ck_assert_int_eq(xpi_batch_set_policy(b, (enum xpi_batch_policy)9),
+		ck_assert_int_eq(xpi_batch_set_policy(b,
+						      (enum xpi_batch_policy)9),
 				 -EINVAL);
 		ck_assert(xt_log_seen("batch: unknown policy 9"));
 		ck_assert_int_eq(xpi_batch_set_max_ops(b, 0), -EINVAL);

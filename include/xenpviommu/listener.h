@@ -178,12 +178,12 @@ struct xpi_listener_config {
 
 /** Counters of a listener, since it was made. @since 1.0 */
 struct xpi_listener_stats {
-	uint64_t received;	/**< INVALIDATEs read (BFN, flush-all, malformed) */
-	uint64_t buffered;	/**< BFN invalidates from the buffered ring */
-	uint64_t sync;		/**< BFN invalidates from synchronous ioreqs */
-	uint64_t handled;	/**< BFN invalidates passed to the callback */
-	uint64_t unknown;	/**< of which unknown to the tracker */
-	uint64_t flush_alls;	/**< legacy flush-alls */
+	uint64_t received; /**< INVALIDATEs read (BFN, flush-all, malformed) */
+	uint64_t buffered; /**< BFN invalidates from the buffered ring */
+	uint64_t sync;	   /**< BFN invalidates from synchronous ioreqs */
+	uint64_t handled;  /**< BFN invalidates passed to the callback */
+	uint64_t unknown;  /**< of which unknown to the tracker */
+	uint64_t flush_alls; /**< legacy flush-alls */
 	/** buffered INVALIDATEs of 1 or 2 bytes (Xen writes 4 or 8): logged,
 	 * and handled as BFNs of that size all the same */
 	uint64_t malformed;
@@ -194,11 +194,11 @@ struct xpi_listener_stats {
 	 * dropped (see the top of this file); the only report of it besides
 	 * the log, since the calls still return the count handled */
 	uint64_t resyncs;
-	uint64_t drains;	/**< drains (each ends in at most one unmap batch) */
-	uint64_t unmaps;	/**< extents unmapped */
-	uint64_t unmap_errors;	/**< unmaps the hypervisor refused */
-	uint64_t hypercalls;	/**< do_iommu_op calls made for unmaps */
-	uint64_t completions;	/**< synchronous ioreqs completed */
+	uint64_t drains; /**< drains (each ends in at most one unmap batch) */
+	uint64_t unmaps; /**< extents unmapped */
+	uint64_t unmap_errors; /**< unmaps the hypervisor refused */
+	uint64_t hypercalls;   /**< do_iommu_op calls made for unmaps */
+	uint64_t completions;  /**< synchronous ioreqs completed */
 };
 
 /**

@@ -410,8 +410,8 @@ int xpi_sim_vcpu_exit(struct xpi_sim *sim, uint16_t domid);
  * @return 0, -ESRCH, -ENOENT.
  * @since 1.0
  */
-int xpi_sim_ioreq_server_pages(struct xpi_sim *sim, uint16_t domid,
-			       uint16_t id, void **buffered, void **sync);
+int xpi_sim_ioreq_server_pages(struct xpi_sim *sim, uint16_t domid, uint16_t id,
+			       void **buffered, void **sync);
 
 /**
  * A file descriptor (an eventfd, owned by the simulator) that becomes
@@ -443,16 +443,17 @@ int xpi_sim_ioreq_flush_all(struct xpi_sim *sim, uint16_t domid);
 
 /** Counters of one ioreq server. @since 1.0 */
 struct xpi_sim_ioreq_stats {
-	uint64_t buffered_sent;	 /**< INVALIDATE entries written to the ring */
-	uint64_t sync_sent;	 /**< synchronous INVALIDATEs (BFN or flush-all) */
-	uint64_t waiting;	 /**< invalidates not yet delivered */
-	uint64_t notifications;	 /**< event channel notifications to the emulator */
+	uint64_t buffered_sent; /**< INVALIDATE entries written to the ring */
+	uint64_t sync_sent; /**< synchronous INVALIDATEs (BFN or flush-all) */
+	uint64_t waiting;   /**< invalidates not yet delivered */
+	uint64_t
+		notifications; /**< event channel notifications to the emulator */
 	uint64_t sync_completed; /**< synchronous ioreqs retired */
 };
 
 /** @return 0, -ESRCH, -ENOENT, -EINVAL (NULL stats). @since 1.0 */
-int xpi_sim_ioreq_server_stats(struct xpi_sim *sim, uint16_t domid,
-			       uint16_t id, struct xpi_sim_ioreq_stats *stats);
+int xpi_sim_ioreq_server_stats(struct xpi_sim *sim, uint16_t domid, uint16_t id,
+			       struct xpi_sim_ioreq_stats *stats);
 
 /** Host-wide counters. @since 1.0 */
 struct xpi_sim_stats {

@@ -29,13 +29,13 @@ struct pv_iommu_op;
  * @since 1.0
  */
 struct xpi_ioreq_port {
-	uint16_t domid;		/**< the server's domain */
-	uint16_t ioserver;	/**< the server's id */
-	unsigned int nr_vcpus;	/**< synchronous slots in @c sync */
-	void *buf;		/**< the buffered page (buffered_iopage_t) */
-	void *sync;		/**< nr_vcpus ioreq_t slots */
-	int fd;			/**< readable when the server has work */
-	void *priv;		/**< the transport's own */
+	uint16_t domid;	       /**< the server's domain */
+	uint16_t ioserver;     /**< the server's id */
+	unsigned int nr_vcpus; /**< synchronous slots in @c sync */
+	void *buf;	       /**< the buffered page (buffered_iopage_t) */
+	void *sync;	       /**< nr_vcpus ioreq_t slots */
+	int fd;		       /**< readable when the server has work */
+	void *priv;	       /**< the transport's own */
 };
 
 /**
