@@ -452,9 +452,7 @@ static void wire_free(struct wire *w)
 
 static inline int is_map(uint16_t subop)
 {
-	const struct xpi_subop_info *s = xpi_subop(subop);
-
-	return s && s->map;
+	return subop < XPI_SUBOP_SLOTS && xpi_subop_table[subop].map;
 }
 
 /* map_page and map_foreign_page keep bfn and gfn at the same offsets. */

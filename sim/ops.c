@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 
-#include "common/subop.h"
 #include "sim-private.h"
 
 static uint64_t order_mask(unsigned int order)
@@ -469,11 +468,23 @@ static int do_op(struct xpi_sim *sim, struct sim_domain *c,
 		op->flags = pv_iommu_flags_set_order(caps, sim_caps_order(sim));
 		return 0;
 	}
-	default:
-		if (!xpi_subop(op->subop_id))
-			return -EOPNOTSUPP;
-		valid = xpi_subop(op->subop_id)->valid_flags;
+	case IOMMUOP_map_page:
+		valid = IOMMU_map_page_valid_flags;
 		break;
+	case IOMMUOP_unmap_page:
+		valid = IOMMU_unmap_page_valid_flags;
+		break;
+	case IOMMUOP_map_foreign_page:
+		valid = IOMMU_map_foreign_page_valid_flags;
+		break;
+	case IOMMUOP_lookup_foreign_page:
+		valid = IOMMU_lookup_foreign_page_valid_flags;
+		break;
+	case IOMMUOP_unmap_foreign_page:
+		valid = IOMMU_unmap_foreign_page_valid_flags;
+		break;
+	default:
+		return -EOPNOTSUPP;
 	}
 	if (op->flags & ~valid)
 		return -EINVAL;
