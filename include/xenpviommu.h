@@ -350,6 +350,17 @@ long xpi_batch_submit(struct xpi_batch *b);
 int xpi_batch_status(const struct xpi_batch *b, size_t index);
 
 /**
+ * The result of op @p index after submit, apart from the call's own
+ * errors (which xpi_batch_status() shares one int with).
+ * @param status receives the op's status: 0, or the negative errno the
+ *        hypervisor (or the library's pre-checks) gave it.
+ * @return 0 (*status set), -EINVAL (NULL batch or status), -ERANGE (index
+ *         out of range), -EAGAIN (not submitted yet).
+ * @since 1.0
+ */
+int xpi_batch_get_status(const struct xpi_batch *b, size_t index, int *status);
+
+/**
  * A copy of op @p index as it came back (lookup results are in
  * u.lookup_foreign_page.bfn and flags; query_caps' in flags).
  * @return 0, -EINVAL (NULL, index out of range).

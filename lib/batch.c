@@ -402,6 +402,22 @@ XPI_EXPORT int xpi_batch_status(const struct xpi_batch *b, size_t index)
 	return b->ops[index].status;
 }
 
+XPI_EXPORT int xpi_batch_get_status(const struct xpi_batch *b, size_t index,
+				    int *status)
+{
+	if (!b || !status)
+		return -EINVAL;
+	if (index >= b->n) {
+		xpi_err(b->h, -1, "batch: status of op %zu of %zu", index,
+			b->n);
+		return -ERANGE;
+	}
+	if (!b->submitted)
+		return -EAGAIN;
+	*status = b->ops[index].status;
+	return 0;
+}
+
 XPI_EXPORT int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
 				struct pv_iommu_op *op)
 {

@@ -49,6 +49,12 @@ START_TEST(append_returns_indices)
 	ck_assert_int_eq(xpi_batch_add_unmap_foreign(b, HIGH, 0, 0), 4);
 	ck_assert_uint_eq(xpi_batch_count(b), 5);
 	ck_assert_int_eq(xpi_batch_status(b, 0), -EAGAIN);
+	{
+		int st = 1;
+
+		ck_assert_int_eq(xpi_batch_get_status(b, 0, &st), -EAGAIN);
+		ck_assert_int_eq(st, 1);
+	}
 	xpi_batch_reset(b);
 	ck_assert_uint_eq(xpi_batch_count(b), 0);
 }
@@ -125,6 +131,18 @@ START_TEST(append_bad_input)
 	/* a bad index is not -EINVAL, the status of a refused op */
 	ck_assert_int_eq(xpi_batch_status(b, n), -ERANGE);
 	ck_assert_int_eq(xpi_batch_status(b, SIZE_MAX), -ERANGE);
+	/* xpi_batch_get_status(): the call's errors apart from the op's */
+	{
+		int st = 1;
+
+		ck_assert_int_eq(xpi_batch_get_status(b, 0, &st), 0);
+		ck_assert_int_eq(st, -EINVAL);
+		st = 1;
+		ck_assert_int_eq(xpi_batch_get_status(b, n, &st), -ERANGE);
+		ck_assert_int_eq(st, 1);
+		ck_assert_int_eq(xpi_batch_get_status(NULL, 0, &st), -EINVAL);
+		ck_assert_int_eq(xpi_batch_get_status(b, 0, NULL), -EINVAL);
+	}
 	ck_assert_int_eq(xpi_batch_get_op(b, 0, NULL), -EINVAL);
 	ck_assert_uint_eq(xpi_batch_count(NULL), 0);
 	xpi_batch_free(NULL);
