@@ -108,6 +108,18 @@ int ex_common_option(struct ex_common *c, int opt, const char *arg)
 			return -1;
 		}
 		return 1;
+	case OPT_HOST:
+		if (!strcmp(arg, "draft"))
+			c->host = XPI_SIM_PERSONALITY_DRAFT;
+		else if (!strcmp(arg, "xenserver"))
+			c->host = XPI_SIM_PERSONALITY_XENSERVER;
+		else {
+			ex_usage_error(c,
+				       "--host %s: expected draft or xenserver",
+				       arg);
+			return -1;
+		}
+		return 1;
 	case OPT_JSON:
 		c->json = 1;
 		return 1;
@@ -126,6 +138,9 @@ void ex_common_help(FILE *f)
 	      "                kmod (the privcmd-iommu shim), xencall (root dom0\n"
 	      "                through privcmd) or auto (kmod, then xencall;\n"
 	      "                the default; XPI_BACKEND=... sets it too)\n"
+	      "  --host H      the simulated hypervisor: draft (draft B, the\n"
+	      "                default) or xenserver (XenServer's pv-iommu as\n"
+	      "                it ships: docs/xenserver-model.md)\n"
 	      "  --json        print one JSON object instead of text\n"
 	      "  --verbose     show every library message (by default errors\n"
 	      "                only; warnings are counted)\n"
@@ -232,7 +247,15 @@ int ex_open(const struct ex_common *c, struct xpi_sim *sim, uint16_t caller,
 		fprintf(stderr,
 			"%s: PV IOMMU is not supported on this host: the"
 			" hypervisor has no do_iommu_op (hypercall %s answered"
-			" -ENOSYS)\n",
+			" -ENOSYS; XenServer answers so to every caller but"
+			" dom0)\n",
+			c->prog, hypercall_number());
+		rc = EX_NO_PVIOMMU;
+		break;
+	case -EPROTO:
+		fprintf(stderr,
+			"%s: hypercall %s answers with another ABI: not a PV"
+			" IOMMU this library supports\n",
 			c->prog, hypercall_number());
 		rc = EX_NO_PVIOMMU;
 		break;
@@ -308,4 +331,9 @@ void ex_sim_check(const struct ex_common *c, int rc, const char *what)
 	fprintf(stderr, "%s: simulated host: %s: %s\n", c->prog, what,
 		strerror(-rc));
 	exit(EX_FAIL);
+}
+
+void ex_sim_config_host(const struct ex_common *c, struct xpi_sim_config *cfg)
+{
+	cfg->personality = c->host;
 }

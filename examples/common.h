@@ -26,6 +26,7 @@ enum {
 	OPT_JSON,
 	OPT_HELP,
 	OPT_VERBOSE,
+	OPT_HOST,
 	OPT_FIRST_PRIVATE, /* each program's own options start here */
 };
 
@@ -34,6 +35,8 @@ struct ex_common {
 	enum xpi_backend backend;
 	int json;
 	int verbose;
+	/* --host: the simulator's personality (XPI_SIM_PERSONALITY_*). */
+	unsigned int host;
 };
 
 /* Defaults: backend from XPI_BACKEND (else auto), no JSON, quiet. */
@@ -47,6 +50,9 @@ int ex_common_option(struct ex_common *c, int opt, const char *arg);
 
 /* The help text for the common options. */
 void ex_common_help(FILE *f);
+
+/* The simulated host's personality from --host. */
+void ex_sim_config_host(const struct ex_common *c, struct xpi_sim_config *cfg);
 
 /* "error: ..., try --help" on stderr; returns EX_USAGE. */
 int ex_usage_error(const struct ex_common *c, const char *fmt, ...)

@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ "host", required_argument, NULL, OPT_HOST },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "no-iommu", no_argument, NULL, OPT_NO_IOMMU },
 		{ "dom0-strict", no_argument, NULL, OPT_STRICT },
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
 		return ex_usage_error(&c, "host options need --backend sim");
 
 	if (c.backend == XPI_BACKEND_SIM) {
+		ex_sim_config_host(&c, &cfg);
 		ex_sim_check(&c, xpi_sim_new(&cfg, &sim), "create the host");
 		if (as_guest) {
 			struct xpi_sim_domain_config dc = {

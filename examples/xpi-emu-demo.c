@@ -84,6 +84,8 @@ struct demo {
 	uint64_t host_frames;
 	unsigned int flags;
 	uint8_t *dma_mapped; /* per GFN: the emulator holds a DMA mapping */
+	uint64_t *bfn;	     /* per GFN: its BFN while mapped */
+	uint64_t released;   /* lookups ended by the demo (no invalidates) */
 	uint64_t *remap;     /* GFNs whose mapping an invalidate ended */
 	uint64_t nremap, capremap;
 	uint64_t pages_mapped;
@@ -138,13 +140,61 @@ static long dma_map(struct demo *d, const uint64_t *gfns, uint64_t n)
 	rc = xpi_foreign_map(d->h, GUEST, d->ioserver, gfns, n, d->flags, bfns,
 			     st);
 	for (uint64_t i = 0; rc >= 0 && i < n; i++)
-		if (!st[i])
+		if (!st[i]) {
 			d->dma_mapped[gfns[i]] = 1;
+			d->bfn[gfns[i]] = bfns[i];
+		}
 	if (rc > 0)
 		d->pages_mapped += (uint64_t)rc;
 	free(bfns);
 	free(st);
 	return rc;
+}
+
+/* A remap of gfn later (d->remap), or d->oom. */
+static void want_remap(struct demo *d, uint64_t g)
+{
+	if (d->nremap == d->capremap) {
+		uint64_t cap = d->capremap ? d->capremap * 2 : 1024;
+		uint64_t *r = realloc(d->remap, cap * sizeof(*r));
+
+		if (!r) {
+			d->oom = 1;
+			return;
+		}
+		d->remap = r;
+		d->capremap = cap;
+	}
+	d->remap[d->nremap++] = g;
+}
+
+/*
+ * A host that sends no BFN invalidates (XenServer: docs/xenserver-model.md
+ * F4) keeps a ballooned page pinned: the emulator, told of the balloon by
+ * the guest's driver, ends the lookups itself and maps the pages again
+ * once they are back.  Returns 0 or -errno.
+ */
+static int release_ballooned(struct demo *d, const uint64_t *gfns, uint64_t n)
+{
+	uint64_t *bfns = malloc((n ? n : 1) * sizeof(*bfns)), k = 0;
+	long rc = 0;
+
+	if (!bfns)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!d->dma_mapped[gfns[i]])
+			continue;
+		d->dma_mapped[gfns[i]] = 0;
+		bfns[k++] = d->bfn[gfns[i]];
+		want_remap(d, gfns[i]);
+	}
+	if (k)
+		rc = xpi_foreign_unmap(d->h, bfns, k, NULL);
+	if (rc >= 0 && (uint64_t)rc != k)
+		rc = -EIO;
+	d->released += k;
+	free(bfns);
+	return rc < 0 ? (int)rc : 0;
 }
 
 /* Run the listener until nothing is pending in the ring or the slots. */
@@ -227,6 +277,7 @@ int main(int argc, char **argv)
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ "host", required_argument, NULL, OPT_HOST },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "guest-mib", required_argument, NULL, OPT_GUEST_MIB },
 		{ "balloon", required_argument, NULL, OPT_BALLOON },
@@ -249,6 +300,7 @@ int main(int argc, char **argv)
 	struct xpi_sim_config cfg;
 	struct xpi_sim_stats ss;
 	struct xpi_caps caps;
+	enum xpi_host host;
 	struct demo d = { 0 };
 	uint64_t guest_mib = 256, balloon = 4096, burst = 1024, seed = 1, v;
 	uint64_t done = 0, baseline, leaked, live_at_exit, at_shutdown;
@@ -347,6 +399,7 @@ int main(int argc, char **argv)
 	dc.nr_pages = d.npages;
 	d.host_frames = ex_sim_host_frames(d.npages, cfg.max_order);
 	cfg.host_frames = d.host_frames;
+	ex_sim_config_host(&d.c, &cfg);
 	ex_sim_check(&d.c, xpi_sim_new(&cfg, &d.sim), "create the host");
 	ex_sim_check(&d.c, xpi_sim_domain_create(d.sim, GUEST, &dc),
 		     "create the guest");
@@ -362,14 +415,16 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	xpi_get_caps(d.h, &caps);
+	host = xpi_get_host(d.h);
 	d.progress = isatty(STDERR_FILENO);
 
 	d.dma_mapped = calloc(d.npages, 1);
+	d.bfn = calloc(d.npages, sizeof(*d.bfn));
 	out_now = calloc(d.npages, 1);
 	gfns = malloc(d.npages * sizeof(*gfns));
 	out_gfns = malloc((burst < d.npages ? burst : d.npages) *
 			  sizeof(*out_gfns));
-	if (!d.dma_mapped || !out_now || !gfns || !out_gfns) {
+	if (!d.dma_mapped || !d.bfn || !out_now || !gfns || !out_gfns) {
 		fprintf(stderr, "%s: out of memory\n", d.c.prog);
 		return EX_FAIL;
 	}
@@ -421,6 +476,8 @@ int main(int argc, char **argv)
 				     "balloon out");
 		}
 		rc = drain(&d);
+		if (!rc && xpi_get_host(d.h) == XPI_HOST_XENSERVER)
+			rc = release_ballooned(&d, out_gfns, n);
 		if (rc) {
 			fprintf(stderr, "%s: the listener failed: %s\n",
 				d.c.prog, strerror(-rc));
@@ -481,7 +538,10 @@ int main(int argc, char **argv)
 		status = EX_FAIL;
 
 	if (d.c.json) {
-		printf("{\"backend\": \"sim\", \"strategy\": ");
+		printf("{\"backend\": \"sim\", \"host\": ");
+		ex_json_string(stdout, xpi_host_name(host));
+		printf(", \"lookups_released\": %llu, \"strategy\": ",
+		       (unsigned long long)d.released);
 		ex_json_string(stdout, xpi_strategy_name(caps.strategy));
 		printf(", \"guest_pages\": %llu, \"pages_mapped\": %llu,"
 		       " \"balloon_outs\": %llu, \"hypercalls\": %llu,"
@@ -508,8 +568,13 @@ int main(int argc, char **argv)
 		       (unsigned long long)live_at_exit,
 		       (unsigned long long)leaked, violations);
 	} else {
-		printf("xpi-emu-demo on the simulated hypervisor (strategy %s)\n",
-		       xpi_strategy_name(caps.strategy));
+		printf("xpi-emu-demo on the simulated hypervisor (host %s,"
+		       " strategy %s)\n",
+		       xpi_host_name(host), xpi_strategy_name(caps.strategy));
+		if (host == XPI_HOST_XENSERVER)
+			printf("  no invalidates:     %llu lookups of ballooned"
+			       " pages ended by the emulator\n",
+			       (unsigned long long)d.released);
 		printf("  guest RAM:          %llu MiB, %llu pages mapped for DMA"
 		       " (re-mapped ones included)\n",
 		       (unsigned long long)guest_mib,
@@ -544,6 +609,7 @@ int main(int argc, char **argv)
 		       status == EX_OK ? "clean" : "NOT CLEAN");
 	}
 	free(d.dma_mapped);
+	free(d.bfn);
 	free(d.remap);
 	free(out_now);
 	free(gfns);

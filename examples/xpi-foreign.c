@@ -60,6 +60,7 @@ int main(int argc, char **argv)
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ "host", required_argument, NULL, OPT_HOST },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "domid", required_argument, NULL, OPT_DOMID },
 		{ "ioserver", required_argument, NULL, OPT_IOSERVER },
@@ -180,6 +181,7 @@ int main(int argc, char **argv)
 
 		cfg.host_frames = ex_sim_host_frames(dc.nr_pages,
 						     cfg.max_order);
+		ex_sim_config_host(&c, &cfg);
 		ex_sim_check(&c, xpi_sim_new(&cfg, &sim), "create the host");
 		ex_sim_check(&c,
 			     xpi_sim_domain_create(sim, (uint16_t)domid, &dc),

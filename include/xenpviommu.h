@@ -144,7 +144,12 @@ int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
  *   one log line says so and names the sim backend); kmod or xencall
  *   asked for and its device is missing;
  * -EOPNOTSUPP: the hypervisor has no do_iommu_op (it answered -ENOSYS):
- *   PV IOMMU is not supported on this host;
+ *   PV IOMMU is not supported on this host (XenServer answers so to every
+ *   caller but the hardware domain);
+ * -EPROTO: the hypercall answers with another ABI, or query_caps gives an
+ *   answer no supported host gives (the probe at open, which changes
+ *   nothing on the host; the message says what was wrong; see
+ *   docs/xenserver-model.md);
  * -EPROTONOSUPPORT: the backend was not built in (xencall without the
  *   Xen libraries);
  * -EACCES, -EPERM: the device could not be opened (permissions, or a
@@ -190,6 +195,24 @@ int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps);
 
 /** "map_foreign", "lookup_foreign", or "?". @since 1.0 */
 const char *xpi_strategy_name(enum xpi_strategy strategy);
+
+/** The kind of hypervisor the open probe found (docs/xenserver-model.md). */
+enum xpi_host {
+	/** Draft B / our series: map_foreign_page exists. */
+	XPI_HOST_DRAFT = 0,
+	/**
+	 * XenServer's or XCP-ng's pv-iommu: no map_foreign_page (the lookup
+	 * strategy), page order 0, one pin bit per looked-up page, no BFN
+	 * invalidates.
+	 */
+	XPI_HOST_XENSERVER = 1,
+};
+
+/** The host kind of an open handle (XPI_HOST_DRAFT for NULL). */
+enum xpi_host xpi_get_host(const xpi_handle *h);
+
+/** "draft", "xenserver", or "?". */
+const char *xpi_host_name(enum xpi_host host);
 
 /**
  * The BFN window the handle allocates from.
@@ -442,7 +465,10 @@ int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
  * @param flags XPI_FOREIGN_READ and/or XPI_FOREIGN_WRITE, optionally
  *        XPI_FOREIGN_SWAP_MFN and XPI_FOREIGN_SUPERPAGE.
  * @param bfns receives one BFN per GFN (UINT64_MAX where it failed).
- * @param status may be NULL; receives one result per GFN (0 or -errno).
+ * @param status may be NULL; receives one result per GFN (0 or -errno;
+ *        on XenServer -EPERM (the guest's own domid, a PV guest, no
+ *        device-model privilege, a page not allocated) or -ENXIO (no such
+ *        domain, a GFN that does not resolve): docs/xenserver-model.md).
  * @return the number of GFNs mapped (when some are, a failure that stopped
  * the rest, such as a full window, is in their status), or, when none is,
  * a negative errno: -EINVAL (NULL
@@ -469,6 +495,21 @@ long xpi_foreign_map(xpi_handle *h, uint16_t domid, uint16_t ioserver,
  */
 long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns, size_t n,
 		       int *status);
+
+/**
+ * End every foreign mapping and lookup this handle holds of guest @p domid,
+ * for all its servers.  A host that never sends BFN invalidates (XenServer:
+ * docs/xenserver-model.md F4) leaves each looked-up page pinned until it is
+ * unmapped: an emulator there calls this when the guest's memory changes
+ * (balloon, migration) or the guest goes, and looks the pages up again.
+ * On XenServer one unmap_foreign_page is sent per page, however many
+ * servers of the handle looked it up (its one pin bit).
+ * @return the number of records ended (0 if there were none), or a
+ * negative errno: -EINVAL (NULL handle, reserved domid), -ENOMEM, the
+ * first failure of an unmap (-ENOENT: the host had already dropped it,
+ * -ENXIO, -EIO), or the transport's errno as xpi_batch_submit().
+ */
+long xpi_foreign_release_domain(xpi_handle *h, uint16_t domid);
 
 /* ------------------------------------------------------------------ */
 /* The mapping tracker                                                 */

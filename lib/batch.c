@@ -576,6 +576,34 @@ single:
 	return wire_push(w, &op, i, 1) ? -ENOMEM : 1;
 }
 
+/*
+ * XenServer pins a looked-up page with one bit, whoever looked it up
+ * (docs/xenserver-model.md L8, F3): the library counts the servers of the
+ * handle instead.  If another server's record of the BFN remains, this
+ * server's lookup record is ended in the tracker and 1 returned (the op is
+ * not sent, its status is 0); otherwise 0 (the op goes to the host).
+ */
+static int xs_shared_elsewhere(struct xpi_handle *h, struct pv_iommu_op *op)
+{
+	uint64_t bfn = op->u.unmap_foreign_page.bfn;
+	uint16_t srv = op->u.unmap_foreign_page.ioserver;
+	struct xpi_mapping m, gone;
+	int other = 0;
+
+	if (h->host != XPI_HOST_XENSERVER ||
+	    xpi_tracker_find(&h->tracker, bfn, &m) || !m.lookup)
+		return 0;
+	other = m.ioserver != srv;
+	for (size_t k = 0;
+	     !other && xpi_tracker_shared_nth(&h->tracker, bfn, k, &m) == 0;
+	     k++)
+		other = m.ioserver != srv;
+	if (!other || xpi_tracker_remove_foreign(&h->tracker, bfn, srv, &gone))
+		return 0;
+	op->status = 0;
+	return 1;
+}
+
 static int is_raw(const struct xpi_batch *b, size_t *cursor, size_t i)
 {
 	while (*cursor < b->nraw && b->raw[*cursor] < i)
@@ -602,6 +630,13 @@ static int build_wire(struct xpi_batch *b, struct wire *w)
 			continue;
 		}
 		if (op->status) { /* refused by check_op(): not sent */
+			i++;
+			continue;
+		}
+		if (op->subop_id == IOMMUOP_unmap_foreign_page &&
+		    !is_raw(b, &cursor, i) && xs_shared_elsewhere(b->h, op)) {
+			/* Another server's lookup keeps the page: this
+			 * server's ends here, the host's pin stays. */
 			i++;
 			continue;
 		}

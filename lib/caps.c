@@ -10,10 +10,18 @@
 
 int xpi_caps_probe(struct xpi_handle *h)
 {
-	struct pv_iommu_op op = { .subop_id = IOMMUOP_query_caps };
+	struct pv_iommu_op ops[2] = { { .subop_id = IOMMUOP_query_caps } };
+	struct pv_iommu_op op;
 	int rc;
 
-	rc = xpi_hypercall(h, &op, 1);
+	/* query_caps and the host probe in one call (host.c). */
+	xpi_host_mark(&ops[0]);
+	xpi_host_probe_op(&ops[1]);
+	rc = xpi_hypercall(h, ops, 2);
+	if (rc)
+		return rc;
+	op = ops[0];
+	rc = xpi_host_check_caps(h, &op);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&h->lock);
@@ -30,5 +38,5 @@ int xpi_caps_probe(struct xpi_handle *h)
 	h->caps.max_order = pv_iommu_flags_order(op.flags);
 	h->caps.strategy = h->caps.map_cap ? XPI_STRATEGY_MAP_FOREIGN
 					   : XPI_STRATEGY_LOOKUP_FOREIGN;
-	return 0;
+	return xpi_host_probe_foreign(h, &ops[1]);
 }

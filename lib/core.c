@@ -172,9 +172,11 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 	rc = xpi_caps_probe(h);
 	if (rc)
 		goto fail;
-	xpi_dbg(h, "opened: backend %s, hypercall %u, caps 0x%x, strategy %s",
-		h->tops->name, h->hypercall, h->caps.raw_flags,
-		xpi_strategy_name(h->caps.strategy));
+	xpi_dbg(h,
+		"opened: backend %s, hypercall %u, host %s, caps 0x%x,"
+		" strategy %s",
+		h->tops->name, h->hypercall, xpi_host_name(h->host),
+		h->caps.raw_flags, xpi_strategy_name(h->caps.strategy));
 	*out = h;
 	return 0;
 

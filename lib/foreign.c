@@ -286,17 +286,44 @@ XPI_EXPORT long xpi_foreign_map(xpi_handle *h, uint16_t domid,
 	return foreign_map(h, domid, ioserver, gfns, n, flags, bfns, status);
 }
 
+/*
+ * On XenServer one pin bit holds a looked-up page however many servers
+ * looked it up (docs/xenserver-model.md L8, F3): the first record of a BFN
+ * is sent, each later lookup record of it is ended here with that op's
+ * result.  Returns the index of the record m[i] follows, or i.
+ */
+static size_t xs_first_of(const struct xpi_handle *h,
+			  const struct xpi_mapping *m, size_t i)
+{
+	if (h->host != XPI_HOST_XENSERVER || m[i].domid == XPI_DOMID_SELF)
+		return i;
+	for (size_t j = 0; j < i; j++)
+		if (m[j].bfn == m[i].bfn && m[j].domid != XPI_DOMID_SELF)
+			return j;
+	return i;
+}
+
 /* Unmap the extents in m[0..n) (tracker records). */
 static long unmap_records(struct xpi_handle *h, const struct xpi_mapping *m,
 			  size_t n, int *st)
 {
 	struct xpi_batch *b;
+	size_t *slot, k = 0;
 	long rc;
 
+	slot = calloc(n ? n : 1, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
 	rc = xpi_batch_new(h, &b);
-	if (rc)
+	if (rc) {
+		free(slot);
 		return rc;
+	}
 	for (size_t i = 0; i < n && rc >= 0; i++) {
+		slot[i] = SIZE_MAX;
+		if (xs_first_of(h, m, i) != i)
+			continue;
+		slot[i] = k++;
 		if (m[i].domid == XPI_DOMID_SELF)
 			rc = xpi_batch_add_unmap(b, m[i].bfn, m[i].order);
 		else
@@ -304,12 +331,35 @@ static long unmap_records(struct xpi_handle *h, const struct xpi_mapping *m,
 							 m[i].ioserver,
 							 m[i].order);
 	}
+	/* The other servers' records of a BFN the batch sends once go first,
+	 * so that the batch sees the page as this handle's last. */
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		struct xpi_mapping gone;
+
+		if (slot[i] == SIZE_MAX)
+			xpi_tracker_remove_foreign(&h->tracker, m[i].bfn,
+						   m[i].ioserver, &gone);
+	}
+	pthread_mutex_unlock(&h->lock);
 	if (rc >= 0)
 		rc = xpi_batch_submit(b);
 	/* The batch gave allocated BFNs back as it untracked them. */
 	for (size_t i = 0; i < n && rc >= 0; i++)
-		st[i] = xpi_batch_status(b, i);
+		if (slot[i] != SIZE_MAX)
+			st[i] = xpi_batch_status(b, slot[i]);
+	/* Those records share their page's result; back if it failed. */
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (slot[i] != SIZE_MAX)
+			continue;
+		st[i] = rc < 0 ? (int)rc : st[xs_first_of(h, m, i)];
+		if (st[i])
+			xpi_tracker_add(&h->tracker, &m[i]);
+	}
+	pthread_mutex_unlock(&h->lock);
 	xpi_batch_free(b);
+	free(slot);
 	return rc;
 }
 
@@ -460,4 +510,59 @@ int xpi_unmap_all(struct xpi_handle *h)
 	free(st);
 	free(c.m);
 	return rc < 0 ? (int)rc : 0;
+}
+
+struct release_ctx {
+	struct xpi_mapping *m;
+	size_t n, cap;
+	uint16_t domid;
+	int rc;
+};
+
+static int release_cb(void *opaque, const struct xpi_mapping *m)
+{
+	struct release_ctx *c = opaque;
+
+	if (m->domid != c->domid)
+		return 0;
+	c->rc = push_record(&c->m, &c->n, &c->cap, m);
+	return c->rc;
+}
+
+XPI_EXPORT long xpi_foreign_release_domain(xpi_handle *h, uint16_t domid)
+{
+	struct release_ctx c = { .domid = domid };
+	int *st = NULL;
+	long rc;
+
+	if (!h)
+		return -EINVAL;
+	if (domid >= XPI_DOMID_FIRST_RESERVED) {
+		xpi_err(h, -1, "xpi_foreign_release_domain: reserved domid %u",
+			domid);
+		return -EINVAL;
+	}
+	c.cap = 16;
+	c.m = calloc(c.cap, sizeof(*c.m));
+	if (!c.m)
+		return -ENOMEM;
+	pthread_mutex_lock(&h->lock);
+	rc = xpi_tracker_walk(&h->tracker, release_cb, &c);
+	pthread_mutex_unlock(&h->lock);
+	if (!rc && c.n) {
+		st = calloc(c.n, sizeof(*st));
+		rc = st ? unmap_records(h, c.m, c.n, st) : -ENOMEM;
+		for (size_t i = 0; rc >= 0 && i < c.n; i++)
+			if (st[i]) {
+				rc = st[i];
+				break;
+			}
+	}
+	if (rc < 0)
+		xpi_err(h, (int)-rc,
+			"xpi_foreign_release_domain: dom%u: %zu records", domid,
+			c.n);
+	free(st);
+	free(c.m);
+	return rc < 0 ? rc : (long)c.n;
 }

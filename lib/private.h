@@ -149,6 +149,8 @@ struct xpi_handle {
 	unsigned int max_batch_ops;
 	struct xpi_caps caps;
 	uint64_t bfn_base, bfn_count;
+	enum xpi_host host; /* what the open probe found (host.c) */
+	uint64_t xs_offset; /* XenServer's BFN offset, if it gave one */
 
 	/* A plugged-in transport (xpi_options.transport), or zeros. */
 	struct xpi_transport plug;
@@ -172,6 +174,12 @@ struct xpi_handle {
  */
 int xpi_hypercall(struct xpi_handle *h, struct pv_iommu_op *ops,
 		  unsigned int count);
+
+/* host.c: the open probe (docs/xenserver-model.md). */
+void xpi_host_mark(struct pv_iommu_op *op);
+int xpi_host_check_caps(struct xpi_handle *h, const struct pv_iommu_op *op);
+void xpi_host_probe_op(struct pv_iommu_op *op);
+int xpi_host_probe_foreign(struct xpi_handle *h, const struct pv_iommu_op *op);
 
 /* The transport slot (lib/transport.c). */
 int xpi_transport_take(struct xpi_handle *h, const struct xpi_transport *t);

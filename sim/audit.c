@@ -385,6 +385,8 @@ static void audit_frames(struct audit *a)
 				  mm, f->aliases);
 		if (f->flags & FRAME_STALE)
 			violation(a, "MFN %#llx: stale between calls", mm);
+		if (f->flags & FRAME_XS_PIN)
+			a->refs[m]++; /* XenServer's pin bit holds one */
 		if (m <= sim->scratch) {
 			a->refs[m]++;
 			if (!(f->flags & FRAME_XEN))

@@ -452,7 +452,7 @@ static int op_unmap_foreign(struct xpi_sim *sim, struct sim_domain *c,
 	return 0;
 }
 
-static int do_op(struct xpi_sim *sim, struct sim_domain *c,
+int sim_draft_op(struct xpi_sim *sim, struct sim_domain *c,
 		 struct pv_iommu_op *op)
 {
 	uint16_t valid;
@@ -511,6 +511,8 @@ XPI_EXPORT long xpi_sim_iommu_op(struct xpi_sim *sim, uint16_t caller,
 
 	if (!sim)
 		return -EINVAL;
+	if (sim->cfg.personality != XPI_SIM_PERSONALITY_DRAFT)
+		return sim_xs_iommu_op(sim, caller, ops, count);
 	SIM_LOCK(sim);
 	every = sim->cfg.preempt_every;
 	c = sim_dom(sim, caller);
@@ -535,7 +537,7 @@ XPI_EXPORT long xpi_sim_iommu_op(struct xpi_sim *sim, uint16_t caller,
 			sim->st.continuations++;
 			seg = 0;
 		}
-		ops[i].status = do_op(sim, c, &ops[i]);
+		ops[i].status = sim_draft_op(sim, c, &ops[i]);
 		sim->st.ops++;
 		seg++;
 	}

@@ -59,6 +59,10 @@
 #define FRAME_PINNED 0x4u
 #define FRAME_STALE 0x8u    /* an unflushed IOTLB entry may still reach it */
 #define FRAME_SCRATCH 0x10u /* a guest's scratch frame (with FRAME_XEN) */
+#define FRAME_XS_PIN 0x20u  /* XenServer's _PGC_foreign_map bit (one ref) */
+
+/* XenServer's default xen_pviommu_foreign_offset: 248 GiB in 4 KiB frames. */
+#define SIM_XS_FOREIGN_OFFSET ((UINT64_C(248) << 30) >> 12)
 
 /*
  * One machine frame: 16 bytes, in a flat array indexed by MFN.  refs
@@ -247,6 +251,17 @@ void sim_m2b_detach(struct xpi_sim *sim, uint32_t idx, uint64_t scratch);
 void sim_m2b_del(struct xpi_sim *sim, uint32_t idx);
 void sim_m2b_free(struct sim_m2b_pool *p);
 size_t sim_m2b_bytes(const struct sim_m2b_pool *p);
+
+/* ops.c: one op as the draft-B host answers it. */
+int sim_draft_op(struct xpi_sim *sim, struct sim_domain *c,
+		 struct pv_iommu_op *op);
+
+/* xenserver.c: the other personalities (docs/xenserver-model.md). */
+int sim_xs_check_config(const struct xpi_sim_config *c);
+long sim_xs_iommu_op(struct xpi_sim *sim, uint16_t caller,
+		     struct pv_iommu_op *ops, unsigned int count);
+int sim_xs_offset_region(const struct xpi_sim *sim, uint16_t domid,
+			 uint64_t bfn, uint64_t *mfn);
 
 /* sim.c: domains and policy. */
 struct sim_domain *sim_dom(const struct xpi_sim *sim, uint16_t domid);

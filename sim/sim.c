@@ -24,6 +24,7 @@ XPI_EXPORT void xpi_sim_config_init(struct xpi_sim_config *cfg)
 	cfg->preempt_every = 1024;
 	cfg->hypercall_present = 1;
 	cfg->ioreq_vcpus = 1;
+	cfg->xs_foreign_offset = SIM_XS_FOREIGN_OFFSET;
 }
 
 static int check_config(const struct xpi_sim_config *c)
@@ -39,7 +40,7 @@ static int check_config(const struct xpi_sim_config *c)
 		return -EINVAL;
 	if (c->ioreq_vcpus < 1 || c->ioreq_vcpus > SIM_MAX_VCPUS)
 		return -EINVAL;
-	return 0;
+	return sim_xs_check_config(c);
 }
 
 static struct sim_domain *domain_alloc(struct xpi_sim *sim, uint16_t domid,
@@ -392,6 +393,9 @@ XPI_EXPORT int xpi_sim_iommu_lookup(struct xpi_sim *sim, uint16_t domid,
 				ext.order);
 	} else if (sim_one_to_one(sim, domid, bfn)) {
 		*mfn = bfn;
+		if (flags)
+			*flags = IOMMU_OP_readable | IOMMU_OP_writeable;
+	} else if (sim_xs_offset_region(sim, domid, bfn, mfn)) {
 		if (flags)
 			*flags = IOMMU_OP_readable | IOMMU_OP_writeable;
 	} else {

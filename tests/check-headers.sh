@@ -13,6 +13,7 @@ cat >"$tmp/all.c" <<'C'
 #include <xenpviommu/shim.h>
 #include <xenpviommu/listener.h>
 #include <xenpviommu/deprivilege.h>
+#include <xenpviommu/xc-compat.h>
 int main(void)
 {
 	struct pv_iommu_op op;

@@ -103,6 +103,10 @@ run 3 "xpi-caps: a Xen without do_iommu_op" "$c" --backend sim --no-hypercall &&
 run 3 "xpi-caps --json: without do_iommu_op" "$c" --backend sim --no-hypercall --json &&
 	json "xpi-caps --json: supported false" 'o["supported"] is False'
 run 2 "xpi-caps: host options need --backend sim" "$c" --no-iommu --backend auto
+run 0 "xpi-caps --host xenserver" "$c" --backend sim --host xenserver --json &&
+	json "xpi-caps: XenServer reports map_cap, order 0, and lookup is chosen" \
+		'o["map_cap"] is True and o["max_page_order"] == 0 and o["strategy"] == "lookup_foreign"'
+run 2 "xpi-caps: --host other" "$c" --backend sim --host other
 
 # ---- xpi-map ----
 m=$dir/xpi-map
@@ -131,6 +135,9 @@ run 0 "xpi-foreign: no IOMMU" "$f" --backend sim --json --no-iommu --count 8 &&
 run 0 "xpi-foreign --superpage" "$f" --backend sim --verbose --superpage --gfn 512 --count 512 &&
 	has "xpi-foreign: --superpage maps one order-9 extent" 'order 9, ours'
 run 2 "xpi-foreign: a real host needs --domid" "$f" --backend auto
+run 0 "xpi-foreign --host xenserver" "$f" --backend sim --json --host xenserver --count 8 &&
+	json "xpi-foreign: XenServer: lookup, all mapped and unmapped" \
+		'o["strategy"] == "lookup_foreign" and o["mapped"] == 8 and o["unmapped"] == 8 and o["live_mappings_at_exit"] == 0'
 
 # ---- xpi-emu-demo ----
 d=$dir/xpi-emu-demo
@@ -151,6 +158,8 @@ if [ -x "$d" ]; then
 			ok "xpi-emu-demo: no progress line when not a TTY"
 		fi
 	fi
+	run 0 "xpi-emu-demo --host xenserver" "$d" --backend sim --json --guest-mib 16 --balloon 600 --host xenserver &&
+		json "xpi-emu-demo: XenServer, no invalidates, lookups released, clean" "$emu_ok"' and o["host"] == "xenserver" and o["strategy"] == "lookup_foreign" and o["invalidations_sent"] == 0 and o["lookups_released"] > 0'
 	run 2 "xpi-emu-demo --guest-mib 0" "$d" --backend sim --guest-mib 0
 fi
 

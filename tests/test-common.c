@@ -107,6 +107,14 @@ int xt_run(Suite *s)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+unsigned int xt_host_personality(void)
+{
+	const char *e = getenv("XPI_TEST_HOST");
+
+	return e && !strcmp(e, "xenserver") ? XPI_SIM_PERSONALITY_XENSERVER
+					    : XPI_SIM_PERSONALITY_DRAFT;
+}
+
 struct xpi_sim *xt_sim_new(const struct xpi_sim_config *cfg)
 {
 	struct xpi_sim_config c;
@@ -116,6 +124,13 @@ struct xpi_sim *xt_sim_new(const struct xpi_sim_config *cfg)
 		xpi_sim_config_init(&c);
 		c.host_frames = UINT64_C(1) << 18;
 		c.hwdom_frames = 16384;
+		cfg = &c;
+	}
+	if (xt_host_personality() != XPI_SIM_PERSONALITY_DRAFT) {
+		/* The suite runs against another personality (XPI_TEST_HOST). */
+		if (cfg != &c)
+			c = *cfg;
+		c.personality = xt_host_personality();
 		cfg = &c;
 	}
 	ck_assert_int_eq(xpi_sim_new(cfg, &sim), 0);

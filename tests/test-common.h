@@ -27,6 +27,15 @@ void xt_audit_clean(struct xpi_sim *sim);
 /* Run a suite; returns the process exit status. */
 int xt_run(Suite *s);
 
+/* XPI_TEST_HOST=xenserver: the personality every xt_sim_new() host gets. */
+unsigned int xt_host_personality(void);
+/* Add a test that holds on the draft personality only (its checks are
+ * draft B's rules): skipped when the suite runs with XPI_TEST_HOST. */
+#define XT_ADD_DRAFT_ONLY(tc, t)                                               \
+	do {                                                                   \
+		if (xt_host_personality() == XPI_SIM_PERSONALITY_DRAFT)        \
+			tcase_add_test((tc), t);                               \
+	} while (0)
 /* A simulated host with a small default config (2^18 frames), or cfg. */
 struct xpi_sim *xt_sim_new(const struct xpi_sim_config *cfg);
 /* Add guest domid with nr pages (contiguous or scattered), IOMMU hw. */

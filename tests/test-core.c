@@ -63,11 +63,13 @@ START_TEST(open_probes_caps_once)
 	ck_assert_int_eq(xpi_get_backend(h), XPI_BACKEND_SIM);
 	ck_assert_str_eq(xpi_backend_name(xpi_get_backend(h)), "sim");
 	ck_assert_str_eq(xpi_strategy_name(caps.strategy), "map_foreign");
-	/* One query_caps at open, none afterwards. */
+	/* One call at open (query_caps and the host probe), none afterwards. */
 	ck_assert_int_eq(xpi_get_caps(h, &caps), 0);
 	ck_assert_int_eq(xpi_get_stats(h, &st), 0);
 	ck_assert_uint_eq(st.hypercalls, 1);
 	ck_assert_uint_eq(st.ops_by_subop[IOMMUOP_query_caps], 1);
+	ck_assert_uint_eq(st.ops_by_subop[IOMMUOP_map_foreign_page], 1);
+	ck_assert_int_eq(xpi_get_host(h), XPI_HOST_DRAFT);
 	ck_assert_int_eq(xpi_sim_stats(sim, &ss), 0);
 	ck_assert_uint_eq(ss.hypercalls, 1);
 	ck_assert_int_eq(xpi_close(h), 0);
@@ -398,8 +400,8 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, open_probes_caps_once);
-	tcase_add_test(tc, strategy_follows_map_cap);
+	XT_ADD_DRAFT_ONLY(tc, open_probes_caps_once);
+	XT_ADD_DRAFT_ONLY(tc, strategy_follows_map_cap);
 	tcase_add_test(tc, no_do_iommu_op_is_not_supported);
 	tcase_add_test(tc, open_bad_input);
 	tcase_add_test(tc, options_read_to_callers_size);
@@ -407,7 +409,7 @@ int main(void)
 	tcase_add_test(tc, auto_without_xen_says_so_once);
 	tcase_add_test(tc, explicit_kernel_backends_without_xen);
 	tcase_add_test(tc, accessors_bad_input);
-	tcase_add_test(tc, close_unmaps_everything);
+	XT_ADD_DRAFT_ONLY(tc, close_unmaps_everything);
 	suite_add_tcase(s, tc);
 	return xt_run(s);
 }

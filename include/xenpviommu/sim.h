@@ -73,7 +73,44 @@ struct xpi_sim_config {
 	int hypercall_present;
 	/** Synchronous ioreq slots (vCPUs) per ioreq server, 1..128 (default 1). */
 	unsigned int ioreq_vcpus;
+	/**
+	 * Which hypervisor answers hypercall 56 (default
+	 * XPI_SIM_PERSONALITY_DRAFT); see docs/xenserver-model.md.
+	 */
+	unsigned int personality;
+	/**
+	 * XenServer personality: the start of the hardware domain's BFN:MFN
+	 * region in frames, xen_pviommu_foreign_offset (default 248 GiB in
+	 * frames, 0x3e00000).
+	 */
+	uint64_t xs_foreign_offset;
+	/**
+	 * XenServer personality: can_use_iommu_check() fails for the hardware
+	 * domain although an IOMMU is used: an AMD host, a PVH dom0, a dom0
+	 * kernel without the XS_PV_IOMMU ELF note (default 0).
+	 */
+	int xs_iommu_unusable;
+	/**
+	 * XenServer personality, a test hook and not XenServer's behaviour:
+	 * query_caps reports this page order although every op of a non-zero
+	 * order is refused (a host that reports more than it accepts; default
+	 * 0, as XenServer reports).
+	 */
+	unsigned int xs_reported_order;
 };
+
+/** The hypervisor described by docs/hypervisor-model.md (draft B, our series).
+ * @since 1.0 */
+#define XPI_SIM_PERSONALITY_DRAFT 0u
+/** XenServer's / XCP-ng's pv-iommu patches (docs/xenserver-model.md).
+ * @since 1.0 */
+#define XPI_SIM_PERSONALITY_XENSERVER 1u
+/**
+ * A hypervisor that gives hypercall 56 to another ABI: every op comes back
+ * with status 0 and its flags and union rewritten (a test of the open probe).
+ * @since 1.0
+ */
+#define XPI_SIM_PERSONALITY_OTHER_ABI 2u
 
 /** Fill @p cfg with the defaults listed in struct xpi_sim_config. @since 1.0 */
 void xpi_sim_config_init(struct xpi_sim_config *cfg);

@@ -209,10 +209,140 @@ static int xen_saw_fault(xc_interface *xch)
 	return xen_console_has(xch, "fault addr 1000000000");
 }
 
-static void dma_truth(void)
+#define DMA_MARK 0xa5 /* a destination page's bytes before a DMA */
+#define DMA_SP_BFN UINT64_C(0x1000400) /* order-9 aligned, below 2^40 */
+
+/* Page pattern @seed: byte i is i * (2 seed + 7) + seed, all 256 values. */
+static void dma_pattern(unsigned char *p, unsigned int seed)
+{
+	for (unsigned int i = 0; i < 4096; i++)
+		p[i] = (unsigned char)(i * (2 * seed + 7) + seed);
+}
+
+/* One copy: bus page @src -> edu's buffer -> bus page @dst. */
+static int edu_through(volatile unsigned char *bar, uint64_t src, uint64_t dst)
+{
+	int rc = edu_dma(bar, src << 12, EDU_BUF, 0);
+
+	return rc ? rc : edu_dma(bar, EDU_BUF, dst << 12, 1);
+}
+
+/*
+ * The verdict on one copy from page @src to page @dst (the pages as this
+ * process sees them): 1 when @dst's first EDU_LEN bytes are the saved
+ * copy @want of what was written to @src, the rest of @dst is still
+ * DMA_MARK, and @src is unchanged (all of it still @want).  Never compares
+ * the two pages with each other: a device that reads and writes the
+ * wrong frames cannot make them agree.
+ */
+static int dma_agrees(const unsigned char *src, const unsigned char *dst,
+		      const unsigned char *want)
+{
+	if (memcmp(dst, want, EDU_LEN) || memcmp(src, want, 4096))
+		return 0;
+	for (unsigned int i = EDU_LEN; i < 4096; i++)
+		if (dst[i] != DMA_MARK)
+			return 0;
+	return 1;
+}
+
+/* 1 if all @n bytes at @p are @v. */
+static int dma_all(const unsigned char *p, size_t n, unsigned char v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return 0;
+	return 1;
+}
+
+/*
+ * Order 9: a fresh 2 MiB extent of dom0 (XENMEM_increase_reservation of
+ * order 9), each page its own pattern, mapped by the library at an
+ * aligned BFN as one extent.  edu reads its first, second, middle and last
+ * pages, and writes its page 300: only that page changes.
+ */
+static void dma_superpage(xc_interface *xch, xenforeignmemory_handle *fmem,
+			  volatile unsigned char *bar, unsigned char *pa,
+			  unsigned char *pb)
+{
+	static const unsigned int at[] = { 0, 1, 255, 511 };
+	static unsigned char want[512][4096], mine[4096];
+	xen_pfn_t sp = 0, mfns[512];
+	unsigned char *s = NULL;
+	unsigned int ok = 0;
+	int rc, err[512];
+	size_t before = xpi_mapping_count(h);
+
+	rc = xc_domain_increase_reservation_exact(xch, 0, 1, 9, 0, &sp);
+	check(rc == 0 && !(sp & 511),
+	      "DMA truth: a fresh 2 MiB extent of dom0 from Xen (MFN 0x%lx,"
+	      " rc %d)",
+	      (unsigned long)sp, rc);
+	if (rc)
+		return;
+	for (unsigned int k = 0; k < 512; k++)
+		mfns[k] = sp + k;
+	s = xenforeignmemory_map(fmem, DOMID_SELF, PROT_READ | PROT_WRITE, 512,
+				 mfns, err);
+	for (unsigned int k = 0; s && k < 512; k++)
+		if (err[k]) {
+			xenforeignmemory_unmap(fmem, s, 512);
+			s = NULL;
+		}
+	rc = s ? xpi_map_range(h, DMA_SP_BFN, sp, 512, RW) : -1;
+	check(rc == 0 && xpi_mapping_count(h) == before + 1,
+	      "DMA truth: the 512 pages mapped into this process and by the"
+	      " library at BFN 0x%llx as one order-9 extent (%d)",
+	      (unsigned long long)DMA_SP_BFN, rc);
+	if (rc)
+		goto out;
+	for (unsigned int k = 0; k < 512; k++) {
+		dma_pattern(want[k], 1000 + k);
+		memcpy(s + (size_t)k * 4096, want[k], 4096);
+	}
+	for (unsigned int j = 0; j < sizeof(at) / sizeof(*at); j++) {
+		memset(pb, DMA_MARK, 4096);
+		rc = edu_through(bar, DMA_SP_BFN + at[j], DMA_BFN_B);
+		ok += !rc &&
+		      dma_agrees(s + (size_t)at[j] * 4096, pb, want[at[j]]);
+	}
+	check(ok == sizeof(at) / sizeof(*at),
+	      "DMA truth: edu read pages 0, 1, 255 and 511 of the order-9"
+	      " extent through its BFNs: %u of 4 equal their saved patterns,"
+	      " the pages unchanged",
+	      ok);
+	dma_pattern(mine, 77);
+	memcpy(pa, mine, 4096);
+	rc = edu_through(bar, DMA_BFN_A, DMA_SP_BFN + 300);
+	ok = 0;
+	for (unsigned int k = 0; k < 512; k++) {
+		const unsigned char *pg = s + (size_t)k * 4096;
+
+		if (k == 300)
+			ok += !memcmp(pg, mine, EDU_LEN) &&
+			      !memcmp(pg + EDU_LEN, want[300] + EDU_LEN,
+				      4096 - EDU_LEN);
+		else
+			ok += !memcmp(pg, want[k], 4096);
+	}
+	check(rc == 0 && ok == 512 && !memcmp(pa, mine, 4096),
+	      "DMA truth: edu wrote page A into page 300 of the extent through"
+	      " BFN 0x%llx: that page got the bytes, the other 511 are"
+	      " unchanged (%u of 512 as expected, %d)",
+	      (unsigned long long)(DMA_SP_BFN + 300), ok, rc);
+	check(xpi_unmap_range(h, DMA_SP_BFN, 512) == 0,
+	      "DMA truth: the order-9 extent unmapped");
+out:
+	if (s)
+		xenforeignmemory_unmap(fmem, s, 512);
+	xc_domain_decrease_reservation_exact(xch, 0, 1, 9, &sp);
+}
+
+/* @superpage: also DMA through an order-9 extent (the relaxed boot). */
+static void dma_truth(int superpage)
 {
 	volatile unsigned char *bar = MAP_FAILED;
-	unsigned char *pa = NULL, *pb = NULL;
+	unsigned char *pa = NULL, *pb = NULL, want[4096];
 	xenforeignmemory_handle *fmem = NULL;
 	xen_pfn_t mfn[2] = { 0, 0 };
 	xc_interface *xch = NULL;
@@ -266,30 +396,53 @@ static void dma_truth(void)
 	check(pa && pb, "the two frames mapped into this process");
 	if (!pa || !pb)
 		goto out;
-	for (unsigned int i = 0; i < 4096; i++)
-		pa[i] = (unsigned char)(i * 7 + 3);
-	memset(pb, 0, 4096);
 
-	rc = xpi_map_range(h, DMA_BFN_A, mfn[0], 1,
-			   IOMMU_OP_readable | IOMMU_OP_writeable);
-	check(rc == 0 && xpi_map_range(h, DMA_BFN_B, mfn[1], 1,
-				       IOMMU_OP_readable |
-					       IOMMU_OP_writeable) == 0,
+	/*
+	 * The swapped BFNs first: A mapped to page B's frame and B to page
+	 * A's.  The device then reads page B (the marker) and writes it over
+	 * page A: the verdict must say no.
+	 */
+	dma_pattern(want, 1);
+	memcpy(pa, want, 4096);
+	memset(pb, DMA_MARK, 4096);
+	rc = xpi_map_range(h, DMA_BFN_A, mfn[1], 1, RW);
+	if (!rc)
+		rc = xpi_map_range(h, DMA_BFN_B, mfn[0], 1, RW);
+	if (!rc)
+		rc = edu_copy(bar);
+	check(rc == 0 && !dma_agrees(pa, pb, want) &&
+		      dma_all(pa, EDU_LEN, DMA_MARK) &&
+		      dma_all(pb, 4096, DMA_MARK),
+	      "DMA truth, negative: with BFNs A and B swapped edu copied page"
+	      " B over page A, and the comparison with the saved pattern"
+	      " fails as it must (%d)",
+	      rc);
+	xpi_unmap_range(h, DMA_BFN_A, 1);
+	xpi_unmap_range(h, DMA_BFN_B, 1);
+
+	dma_pattern(want, 2);
+	memcpy(pa, want, 4096);
+	memset(pb, DMA_MARK, 4096);
+	rc = xpi_map_range(h, DMA_BFN_A, mfn[0], 1, RW);
+	check(rc == 0 && xpi_map_range(h, DMA_BFN_B, mfn[1], 1, RW) == 0,
 	      "BFNs 0x%llx and 0x%llx mapped by the library (%d)",
 	      (unsigned long long)DMA_BFN_A, (unsigned long long)DMA_BFN_B, rc);
 	rc = edu_copy(bar);
-	check(rc == 0 && !memcmp(pa, pb, EDU_LEN),
+	check(rc == 0 && dma_agrees(pa, pb, want),
 	      "edu read page A through BFN A and wrote it to page B through"
-	      " BFN B: %u bytes equal (%d)",
+	      " BFN B: %u bytes equal to the saved pattern, the rest of B"
+	      " untouched, page A unchanged (%d)",
 	      EDU_LEN, rc);
+	if (superpage)
+		dma_superpage(xch, fmem, bar, pa, pb);
 
 	/* Unmapped: the read through BFN A must fault. */
 	check(xpi_unmap_range(h, DMA_BFN_A, 1) == 0, "BFN A unmapped");
-	for (unsigned int i = 0; i < 4096; i++)
-		pa[i] = (unsigned char)(i * 13 + 5);
-	memset(pb, 0, 4096);
+	dma_pattern(want, 3);
+	memcpy(pa, want, 4096);
+	memset(pb, DMA_MARK, 4096);
 	rc = edu_copy(bar);
-	check(rc == 0 && memcmp(pa, pb, EDU_LEN),
+	check(rc == 0 && memcmp(pb, want, EDU_LEN) && !memcmp(pa, want, 4096),
 	      "after the unmap edu's read through BFN A does not reach the"
 	      " page (%d)",
 	      rc);

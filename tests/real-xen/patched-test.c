@@ -224,6 +224,7 @@ static void kmod_transport(uint64_t mfn)
 #include "differential.h"
 #include "dma-truth.h"
 #include "foreign.h"
+#include "dma-guest.h"
 #include "running.h"
 #include "hostile.h"
 #include "flask.h"
@@ -294,8 +295,9 @@ static void relaxed(void)
 	large_batch(m);
 	if (m9)
 		differential(m, m9, 42, 4000);
-	dma_truth();
+	dma_truth(1);
 	foreign(0);
+	dma_guest();
 	dma_race();
 	running_guest(1);
 	running_guest(0);
@@ -331,7 +333,7 @@ static void strict(void)
 	      "dom0-strict: map_page and unmap_page of an own frame");
 	identity_bounds(m, "dom0-strict");
 	large_batch(m);
-	dma_truth();
+	dma_truth(0);
 	foreign(2);
 	strict_foreign_frame();
 }
