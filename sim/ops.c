@@ -502,17 +502,14 @@ int sim_draft_op(struct xpi_sim *sim, struct sim_domain *c,
 	}
 }
 
-XPI_EXPORT long xpi_sim_iommu_op(struct xpi_sim *sim, uint16_t caller,
-				 struct pv_iommu_op *ops, unsigned int count)
+/* The draft personality's do_iommu_op (hypercall.c picks it). */
+long sim_draft_iommu_op(struct xpi_sim *sim, uint16_t caller,
+			struct pv_iommu_op *ops, unsigned int count)
 {
 	unsigned int every, seg = 0;
 	struct sim_domain *c;
 	long rc = 0;
 
-	if (!sim)
-		return -EINVAL;
-	if (sim->cfg.personality != XPI_SIM_PERSONALITY_DRAFT)
-		return sim_xs_iommu_op(sim, caller, ops, count);
 	SIM_LOCK(sim);
 	every = sim->cfg.preempt_every;
 	c = sim_dom(sim, caller);

@@ -258,6 +258,8 @@ int sim_draft_op(struct xpi_sim *sim, struct sim_domain *c,
 
 /* xenserver.c: the other personalities (docs/xenserver-model.md). */
 int sim_xs_check_config(const struct xpi_sim_config *c);
+long sim_draft_iommu_op(struct xpi_sim *sim, uint16_t caller,
+			struct pv_iommu_op *ops, unsigned int count);
 long sim_xs_iommu_op(struct xpi_sim *sim, uint16_t caller,
 		     struct pv_iommu_op *ops, unsigned int count);
 int sim_xs_offset_region(const struct xpi_sim *sim, uint16_t domid,
