@@ -59,8 +59,7 @@ static uint64_t bfn_base(struct bench_host *b)
 
 /* Map then unmap n pages through the builder; returns the submitted ops. */
 static __attribute__((noinline)) void bench_batched(struct bench_host *b,
-						    uint64_t n,
-						    struct phase *p)
+						    uint64_t n, struct phase *p)
 {
 	uint64_t base = bfn_base(b);
 	struct xpi_sim_stats sa, sb;
@@ -91,8 +90,8 @@ static __attribute__((noinline)) void bench_batched(struct bench_host *b,
 	rc = xpi_batch_submit(batch);
 	snap(b, &s, &sb);
 	if (rc != (long)n) {
-		fprintf(stderr, "unmap: %ld of %" PRIu64 " ops succeeded\n",
-			rc, n);
+		fprintf(stderr, "unmap: %ld of %" PRIu64 " ops succeeded\n", rc,
+			n);
 		exit(1);
 	}
 	diff(p, &a, &sa, &s, &sb);

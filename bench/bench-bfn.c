@@ -12,8 +12,7 @@
 #include "bench-common.h"
 #include "lib/private.h"
 
-static __attribute__((noinline)) uint64_t alloc_loop(xpi_handle *h,
-						     uint64_t n)
+static __attribute__((noinline)) uint64_t alloc_loop(xpi_handle *h, uint64_t n)
 {
 	uint64_t bfn, sum = 0;
 

@@ -43,8 +43,7 @@ struct bench_host {
  * (0: the default).
  */
 static inline void bench_host_open(struct bench_host *b, uint64_t guest_pages,
-				   unsigned int max_order,
-				   unsigned int max_ops)
+				   unsigned int max_order, unsigned int max_ops)
 {
 	struct xpi_sim_config cfg;
 	struct xpi_sim_domain_config dc = {

@@ -21,11 +21,11 @@
 
 static uint64_t seen;
 
-__attribute__((noinline)) void bench_invalidate_cb(
-	void *opaque, const struct xpi_invalidate_event *ev);
+__attribute__((noinline)) void
+bench_invalidate_cb(void *opaque, const struct xpi_invalidate_event *ev);
 
-__attribute__((noinline)) void bench_invalidate_cb(
-	void *opaque, const struct xpi_invalidate_event *ev)
+__attribute__((noinline)) void
+bench_invalidate_cb(void *opaque, const struct xpi_invalidate_event *ev)
 {
 	seen += ev->known;
 }
@@ -58,8 +58,8 @@ int main(int argc, char **argv)
 	cfg.max_order = 9;
 	BENCH_CHECK(xpi_sim_new(&cfg, &sim));
 	BENCH_CHECK(xpi_sim_domain_create(sim, BENCH_GUEST, &dc));
-	BENCH_CHECK(xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM,
-						BENCH_GUEST, &ios));
+	BENCH_CHECK(xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM, BENCH_GUEST,
+						&ios));
 	xpi_options_init(&opts);
 	BENCH_CHECK(xpi_sim_open(&h, NULL, sim, XPI_SIM_HWDOM, &opts));
 

@@ -31,8 +31,8 @@ static double now(void)
 }
 
 /* Issue ops as caller; every op must succeed. */
-static void issue(struct xpi_sim *sim, uint16_t caller,
-		  struct pv_iommu_op *ops, unsigned int n)
+static void issue(struct xpi_sim *sim, uint16_t caller, struct pv_iommu_op *ops,
+		  unsigned int n)
 {
 	BENCH_CHECK(xpi_sim_iommu_op(sim, caller, ops, n));
 	for (unsigned int i = 0; i < n; i++)
@@ -57,12 +57,12 @@ static void million(uint64_t n)
 	if (!ops || n % BATCH)
 		bench_usage("bench-scale", "million N (a multiple of 4096)");
 	xpi_sim_config_init(&cfg);
-	cfg.host_frames = n * 4 > (UINT64_C(1) << 22) ? n * 4 :
-							UINT64_C(1) << 22;
+	cfg.host_frames = n * 4 > (UINT64_C(1) << 22) ? n * 4
+						      : UINT64_C(1) << 22;
 	BENCH_CHECK(xpi_sim_new(&cfg, &sim));
 	BENCH_CHECK(xpi_sim_domain_create(sim, BENCH_GUEST, &dc));
-	BENCH_CHECK(xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM,
-						BENCH_GUEST, &ios));
+	BENCH_CHECK(xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM, BENCH_GUEST,
+						&ios));
 	base = xpi_sim_memory_bytes(sim);
 
 	t0 = now();
@@ -112,7 +112,8 @@ static void million(uint64_t n)
 	printf("map_foreign_s %.3f\n", t_foreign);
 	printf("map_both_s %.3f\n", t_map + t_foreign);
 	printf("unmap_foreign_s %.3f\n", t_unmap);
-	printf("map_page_bytes_each %.1f\n", (double)(mapped - base) / (double)n);
+	printf("map_page_bytes_each %.1f\n",
+	       (double)(mapped - base) / (double)n);
 	printf("map_foreign_bytes_each %.1f\n",
 	       (double)(all - mapped) / (double)n);
 	free(ops);
@@ -139,8 +140,8 @@ static void storm(uint64_t n)
 		cfg.host_frames = 2 * n + (UINT64_C(1) << 18);
 	BENCH_CHECK(xpi_sim_new(&cfg, &sim));
 	BENCH_CHECK(xpi_sim_domain_create(sim, BENCH_GUEST, &dc));
-	BENCH_CHECK(xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM,
-						BENCH_GUEST, &ios));
+	BENCH_CHECK(xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM, BENCH_GUEST,
+						&ios));
 	for (uint64_t i = 0; i < n; i++) {
 		ops[i].subop_id = IOMMUOP_map_foreign_page;
 		ops[i].flags = RW;

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 		       a.ops_by_subop[IOMMUOP_map_foreign_page]);
 	printf("hypercalls %" PRIu64 "\n", s.hypercalls - a.hypercalls);
 	printf("extents %" PRIu64 "\n", xpi_mapping_count(b.h));
-	printf("enospc_splits %" PRIu64 "\n", s.enospc_splits - a.enospc_splits);
+	printf("enospc_splits %" PRIu64 "\n",
+	       s.enospc_splits - a.enospc_splits);
 	free(gfns);
 	free(bfns);
 	bench_host_close(&b);

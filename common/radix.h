@@ -36,13 +36,13 @@ struct xpi_radix_node {
 
 struct xpi_radix {
 	struct xpi_radix_node *root;
-	unsigned int levels;	/* ceil(width / 9) */
-	unsigned int width;	/* key bits */
-	uint64_t extents;	/* live extents */
-	size_t nodes;		/* allocated nodes */
+	unsigned int levels; /* ceil(width / 9) */
+	unsigned int width;  /* key bits */
+	uint64_t extents;    /* live extents */
+	size_t nodes;	     /* allocated nodes */
 	/* The last leaf walked to, so that neighbouring keys skip the walk. */
 	struct xpi_radix_node *hint;
-	uint64_t hint_key;	/* key >> 9 of the hint's keys */
+	uint64_t hint_key; /* key >> 9 of the hint's keys */
 	/* One emptied node kept for the next insert (already all zero). */
 	struct xpi_radix_node *spare;
 };
@@ -62,9 +62,9 @@ struct xpi_radix_cursor {
 
 /* One live extent. */
 struct xpi_radix_extent {
-	uint64_t base;		/* first key, aligned to 2^order */
+	uint64_t base; /* first key, aligned to 2^order */
 	unsigned int order;
-	uint64_t value;		/* 56 bits */
+	uint64_t value; /* 56 bits */
 };
 
 /* width: key bits, 1..63.  Returns 0 or -EINVAL. */
@@ -101,7 +101,6 @@ int xpi_radix_find_cursor_slow(struct xpi_radix *r, uint64_t key,
 
 /* Replace the value of the extent starting exactly at base. 0 or -ENOENT. */
 int xpi_radix_update(struct xpi_radix *r, uint64_t base, uint64_t value);
-
 
 /* 1 if no key of [base, base + 2^order) is covered, else 0. */
 int xpi_radix_range_empty(const struct xpi_radix *r, uint64_t base,

@@ -79,19 +79,15 @@ _Static_assert(sizeof(struct xpi_xen_bufpage) == XPI_RING_PAGE_SIZE,
 _Static_assert(offsetof(struct xpi_xen_bufpage, slot) == XPI_RING_SLOT_OFFSET,
 	       "buffered page slots");
 _Static_assert(sizeof(struct xpi_xen_ioreq) == XPI_IOREQ_SIZE, "ioreq_t");
-_Static_assert(offsetof(struct xpi_xen_ioreq, addr) == XPI_IOREQ_OFF_ADDR &&
-		       offsetof(struct xpi_xen_ioreq, data) ==
-			       XPI_IOREQ_OFF_DATA &&
-		       offsetof(struct xpi_xen_ioreq, count) ==
-			       XPI_IOREQ_OFF_COUNT &&
-		       offsetof(struct xpi_xen_ioreq, size) ==
-			       XPI_IOREQ_OFF_SIZE &&
-		       offsetof(struct xpi_xen_ioreq, vp_eport) ==
-			       XPI_IOREQ_OFF_VP_EPORT &&
-		       offsetof(struct xpi_xen_ioreq, bits) ==
-			       XPI_IOREQ_OFF_BITS &&
-		       offsetof(struct xpi_xen_ioreq, type) ==
-			       XPI_IOREQ_OFF_TYPE,
-	       "ioreq_t offsets");
+_Static_assert(
+	offsetof(struct xpi_xen_ioreq, addr) == XPI_IOREQ_OFF_ADDR &&
+		offsetof(struct xpi_xen_ioreq, data) == XPI_IOREQ_OFF_DATA &&
+		offsetof(struct xpi_xen_ioreq, count) == XPI_IOREQ_OFF_COUNT &&
+		offsetof(struct xpi_xen_ioreq, size) == XPI_IOREQ_OFF_SIZE &&
+		offsetof(struct xpi_xen_ioreq, vp_eport) ==
+			XPI_IOREQ_OFF_VP_EPORT &&
+		offsetof(struct xpi_xen_ioreq, bits) == XPI_IOREQ_OFF_BITS &&
+		offsetof(struct xpi_xen_ioreq, type) == XPI_IOREQ_OFF_TYPE,
+	"ioreq_t offsets");
 
 #endif

@@ -64,8 +64,8 @@ static void ex_vmessage(struct xentoollog_logger *logger,
 }
 
 static void ex_progress(struct xentoollog_logger *logger, const char *context,
-			const char *doing_what, int percent,
-			unsigned long done, unsigned long total)
+			const char *doing_what, int percent, unsigned long done,
+			unsigned long total)
 {
 }
 
@@ -100,10 +100,11 @@ int ex_common_option(struct ex_common *c, int opt, const char *arg)
 		else if (!strcmp(arg, "sim"))
 			c->backend = XPI_BACKEND_SIM;
 		else {
-			ex_usage_error(c,
-				       "--backend %s: expected sim, kmod, xencall"
-				       " or auto",
-				       arg);
+			ex_usage_error(
+				c,
+				"--backend %s: expected sim, kmod, xencall"
+				" or auto",
+				arg);
 			return -1;
 		}
 		return 1;
@@ -113,7 +114,8 @@ int ex_common_option(struct ex_common *c, int opt, const char *arg)
 		else if (!strcmp(arg, "xenserver"))
 			c->host = XPI_SIM_PERSONALITY_XENSERVER;
 		else {
-			ex_usage_error(c, "--host %s: expected draft or xenserver",
+			ex_usage_error(c,
+				       "--host %s: expected draft or xenserver",
 				       arg);
 			return -1;
 		}
@@ -274,7 +276,8 @@ int ex_open(const struct ex_common *c, struct xpi_sim *sim, uint16_t caller,
 		rc = EX_FAIL;
 		break;
 	default:
-		fprintf(stderr, "%s: cannot open libxenpviommu (backend %s): %s%s%s\n",
+		fprintf(stderr,
+			"%s: cannot open libxenpviommu (backend %s): %s%s%s\n",
 			c->prog, bname, strerror(-rc),
 			the_logger->last[0] ? ": " : "", the_logger->last);
 		rc = EX_FAIL;
@@ -336,4 +339,3 @@ void ex_sim_config_host(const struct ex_common *c, struct xpi_sim_config *cfg)
 {
 	cfg->personality = c->host;
 }
-

@@ -16,8 +16,8 @@
 
 /* Exit statuses of every example (listed in each --help). */
 #define EX_OK 0
-#define EX_FAIL 1	 /* something failed at run time */
-#define EX_USAGE 2	 /* bad arguments */
+#define EX_FAIL 1	/* something failed at run time */
+#define EX_USAGE 2	/* bad arguments */
 #define EX_NO_PVIOMMU 3 /* no Xen here, or a hypervisor without do_iommu_op */
 
 /* Long options every example takes, for getopt_long tables. */

@@ -23,7 +23,7 @@ int main(void)
 	long n;
 
 	/* A simulated host: the hardware domain, guest 1, an ioreq server.
-	 * On a Xen dom0, skip this and keep opts.backend = XPI_BACKEND_AUTO. */
+	 * On a Xen dom0, skip this and call xpi_open_ex() instead. */
 	if (xpi_sim_new(NULL, &sim) || xpi_sim_domain_create(sim, 1, &guest) ||
 	    xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM, 1, &ioserver))
 		return 1;

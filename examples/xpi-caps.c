@@ -89,9 +89,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_ORDER:
 			if (ex_parse_u64(optarg, &v) || v > 63)
-				return ex_usage_error(&c,
-						      "--max-order %s: expected 0..63",
-						      optarg);
+				return ex_usage_error(
+					&c, "--max-order %s: expected 0..63",
+					optarg);
 			cfg.max_order = (unsigned int)v;
 			break;
 		case OPT_NO_HYPERCALL:
@@ -106,7 +106,8 @@ int main(int argc, char **argv)
 		sim_opts = 1;
 	}
 	if (optind < argc)
-		return ex_usage_error(&c, "unexpected argument %s", argv[optind]);
+		return ex_usage_error(&c, "unexpected argument %s",
+				      argv[optind]);
 	if (sim_opts && c.backend != XPI_BACKEND_SIM)
 		return ex_usage_error(&c, "host options need --backend sim");
 
@@ -122,7 +123,8 @@ int main(int argc, char **argv)
 			};
 
 			caller = 1;
-			ex_sim_check(&c, xpi_sim_domain_create(sim, caller, &dc),
+			ex_sim_check(&c,
+				     xpi_sim_domain_create(sim, caller, &dc),
 				     "create the guest");
 		}
 	}
@@ -156,7 +158,8 @@ int main(int argc, char **argv)
 		printf("backend:         %s\n",
 		       xpi_backend_name(xpi_get_backend(h)));
 		printf("map_cap:         %s\n", caps.map_cap ? "yes" : "no");
-		printf("map_all_gfns:    %s\n", caps.map_all_gfns ? "yes" : "no");
+		printf("map_all_gfns:    %s\n",
+		       caps.map_all_gfns ? "yes" : "no");
 		printf("max_page_order:  %u (%llu KiB pages)\n", caps.max_order,
 		       4ULL << caps.max_order);
 		printf("strategy:        %s (%s)\n",

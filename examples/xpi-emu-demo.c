@@ -324,25 +324,26 @@ int main(int argc, char **argv)
 			help();
 			return EX_OK;
 		case OPT_GUEST_MIB:
-			if (ex_parse_u64(optarg, &guest_mib) || guest_mib == 0 ||
-			    guest_mib > 16384)
-				return ex_usage_error(&d.c,
-						      "--guest-mib %s: expected 1..16384",
-						      optarg);
+			if (ex_parse_u64(optarg, &guest_mib) ||
+			    guest_mib == 0 || guest_mib > 16384)
+				return ex_usage_error(
+					&d.c,
+					"--guest-mib %s: expected 1..16384",
+					optarg);
 			break;
 		case OPT_BALLOON:
 			if (ex_parse_u64(optarg, &balloon) ||
 			    balloon > (UINT64_C(1) << 32))
-				return ex_usage_error(&d.c,
-						      "--balloon %s: expected 0..2^32",
-						      optarg);
+				return ex_usage_error(
+					&d.c, "--balloon %s: expected 0..2^32",
+					optarg);
 			break;
 		case OPT_BURST:
 			if (ex_parse_u64(optarg, &burst) || burst == 0 ||
 			    burst > (UINT64_C(1) << 24))
-				return ex_usage_error(&d.c,
-						      "--burst %s: expected 1..2^24",
-						      optarg);
+				return ex_usage_error(
+					&d.c, "--burst %s: expected 1..2^24",
+					optarg);
 			break;
 		case OPT_NO_MAP_CAP:
 			cfg.dom0_passthrough = 1;
@@ -352,9 +353,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_ORDER:
 			if (ex_parse_u64(optarg, &v) || v > 20)
-				return ex_usage_error(&d.c,
-						      "--max-order %s: expected 0..20",
-						      optarg);
+				return ex_usage_error(
+					&d.c, "--max-order %s: expected 0..20",
+					optarg);
 			cfg.max_order = (unsigned int)v;
 			break;
 		case OPT_SCATTERED:
@@ -365,9 +366,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SEED:
 			if (ex_parse_u64(optarg, &seed) || seed == 0)
-				return ex_usage_error(&d.c,
-						      "--seed %s: expected a non-zero number",
-						      optarg);
+				return ex_usage_error(
+					&d.c,
+					"--seed %s: expected a non-zero number",
+					optarg);
 			break;
 		default:
 			return ex_getopt_error(&d.c, opt, argv);
@@ -434,9 +436,11 @@ int main(int argc, char **argv)
 	lc.opaque = &d;
 	rc = xpi_listener_new(d.h, &lc, &d.l);
 	if (!rc)
-		rc = xpi_listener_attach(d.l, GUEST, d.ioserver, cfg.ioreq_vcpus);
+		rc = xpi_listener_attach(d.l, GUEST, d.ioserver,
+					 cfg.ioreq_vcpus);
 	if (rc) {
-		fprintf(stderr, "%s: cannot start the invalidate listener: %s\n",
+		fprintf(stderr,
+			"%s: cannot start the invalidate listener: %s\n",
 			d.c.prog, strerror(-rc));
 		return EX_FAIL;
 	}
@@ -483,7 +487,8 @@ int main(int argc, char **argv)
 		for (uint64_t i = 0; i < n; i++) {
 			out_now[out_gfns[i]] = 0;
 			ex_sim_check(&d.c,
-				     xpi_sim_populate(d.sim, GUEST, out_gfns[i]),
+				     xpi_sim_populate(d.sim, GUEST,
+						      out_gfns[i]),
 				     "populate");
 		}
 		if (d.oom) {
@@ -496,7 +501,8 @@ int main(int argc, char **argv)
 			d.nremap = 0;
 			rc = (int)dma_map(&d, d.remap, r);
 			if (rc < 0 || (uint64_t)rc != r) {
-				fprintf(stderr, "%s: mapping repopulated pages: %s\n",
+				fprintf(stderr,
+					"%s: mapping repopulated pages: %s\n",
 					d.c.prog,
 					rc < 0 ? strerror(-rc)
 					       : "some pages were refused");

@@ -102,30 +102,33 @@ int main(int argc, char **argv)
 		case OPT_DOMID:
 			if (ex_parse_u64(optarg, &domid) || domid == 0 ||
 			    domid >= XPI_DOMID_FIRST_RESERVED)
-				return ex_usage_error(&c,
-						      "--domid %s: expected a guest domid"
-						      " (1..32751)",
-						      optarg);
+				return ex_usage_error(
+					&c,
+					"--domid %s: expected a guest domid"
+					" (1..32751)",
+					optarg);
 			have_domid = 1;
 			break;
 		case OPT_IOSERVER:
-			if (ex_parse_u64(optarg, &ioserver) || ioserver > 0xffff)
-				return ex_usage_error(&c,
-						      "--ioserver %s: expected 0..65535",
-						      optarg);
+			if (ex_parse_u64(optarg, &ioserver) ||
+			    ioserver > 0xffff)
+				return ex_usage_error(
+					&c, "--ioserver %s: expected 0..65535",
+					optarg);
 			have_ioserver = 1;
 			break;
 		case OPT_GFN:
 			if (ex_parse_u64(optarg, &gfn))
-				return ex_usage_error(&c, "--gfn %s: not a number",
+				return ex_usage_error(&c,
+						      "--gfn %s: not a number",
 						      optarg);
 			break;
 		case OPT_COUNT:
 			if (ex_parse_u64(optarg, &count) || count == 0 ||
 			    count > (UINT64_C(1) << 24))
-				return ex_usage_error(&c,
-						      "--count %s: expected 1..2^24",
-						      optarg);
+				return ex_usage_error(
+					&c, "--count %s: expected 1..2^24",
+					optarg);
 			break;
 		case OPT_READ_ONLY:
 			flags &= ~(unsigned int)XPI_FOREIGN_WRITE;
@@ -137,11 +140,11 @@ int main(int argc, char **argv)
 			flags |= XPI_FOREIGN_SUPERPAGE;
 			break;
 		case OPT_GUEST_MIB:
-			if (ex_parse_u64(optarg, &guest_mib) || guest_mib == 0 ||
-			    guest_mib > 65536)
-				return ex_usage_error(&c,
-						      "--guest-mib %s: expected 1..65536",
-						      optarg);
+			if (ex_parse_u64(optarg, &guest_mib) ||
+			    guest_mib == 0 || guest_mib > 65536)
+				return ex_usage_error(
+					&c, "--guest-mib %s: expected 1..65536",
+					optarg);
 			sim_opts = 1;
 			break;
 		case OPT_NO_MAP_CAP:
@@ -157,13 +160,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return ex_usage_error(&c, "unexpected argument %s", argv[optind]);
+		return ex_usage_error(&c, "unexpected argument %s",
+				      argv[optind]);
 	if (sim_opts && c.backend != XPI_BACKEND_SIM)
 		return ex_usage_error(&c, "host options need --backend sim");
 	if (c.backend != XPI_BACKEND_SIM && (!have_domid || !have_ioserver))
-		return ex_usage_error(&c,
-				      "--domid and --ioserver are needed on a real"
-				      " host (or use --backend sim)");
+		return ex_usage_error(
+			&c, "--domid and --ioserver are needed on a real"
+			    " host (or use --backend sim)");
 	if (gfn + count < gfn)
 		return ex_usage_error(&c, "the range wraps around");
 
@@ -175,10 +179,12 @@ int main(int argc, char **argv)
 		};
 		uint16_t id;
 
-		cfg.host_frames = ex_sim_host_frames(dc.nr_pages, cfg.max_order);
+		cfg.host_frames = ex_sim_host_frames(dc.nr_pages,
+						     cfg.max_order);
 		ex_sim_config_host(&c, &cfg);
 		ex_sim_check(&c, xpi_sim_new(&cfg, &sim), "create the host");
-		ex_sim_check(&c, xpi_sim_domain_create(sim, (uint16_t)domid, &dc),
+		ex_sim_check(&c,
+			     xpi_sim_domain_create(sim, (uint16_t)domid, &dc),
 			     "create the guest");
 		ex_sim_check(&c,
 			     xpi_sim_ioreq_server_create(sim, XPI_SIM_HWDOM,

@@ -105,38 +105,40 @@ int main(int argc, char **argv)
 			return EX_OK;
 		case OPT_GFN:
 			if (ex_parse_u64(optarg, &gfn))
-				return ex_usage_error(&c, "--gfn %s: not a number",
+				return ex_usage_error(&c,
+						      "--gfn %s: not a number",
 						      optarg);
 			break;
 		case OPT_BFN:
 			if (ex_parse_u64(optarg, &bfn))
-				return ex_usage_error(&c, "--bfn %s: not a number",
+				return ex_usage_error(&c,
+						      "--bfn %s: not a number",
 						      optarg);
 			have_bfn = 1;
 			break;
 		case OPT_COUNT:
 			if (ex_parse_u64(optarg, &count) || count == 0 ||
 			    count > (UINT64_C(1) << 32))
-				return ex_usage_error(&c,
-						      "--count %s: expected 1..2^32",
-						      optarg);
+				return ex_usage_error(
+					&c, "--count %s: expected 1..2^32",
+					optarg);
 			break;
 		case OPT_READ_ONLY:
 			flags = IOMMU_OP_readable;
 			break;
 		case OPT_GUEST_MIB:
-			if (ex_parse_u64(optarg, &guest_mib) || guest_mib == 0 ||
-			    guest_mib > 65536)
-				return ex_usage_error(&c,
-						      "--guest-mib %s: expected 1..65536",
-						      optarg);
+			if (ex_parse_u64(optarg, &guest_mib) ||
+			    guest_mib == 0 || guest_mib > 65536)
+				return ex_usage_error(
+					&c, "--guest-mib %s: expected 1..65536",
+					optarg);
 			sim_opts = 1;
 			break;
 		case OPT_MAX_ORDER:
 			if (ex_parse_u64(optarg, &v) || v > 20)
-				return ex_usage_error(&c,
-						      "--max-order %s: expected 0..20",
-						      optarg);
+				return ex_usage_error(
+					&c, "--max-order %s: expected 0..20",
+					optarg);
 			cfg.max_order = (unsigned int)v;
 			sim_opts = 1;
 			break;
@@ -145,7 +147,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return ex_usage_error(&c, "unexpected argument %s", argv[optind]);
+		return ex_usage_error(&c, "unexpected argument %s",
+				      argv[optind]);
 	if (sim_opts && c.backend != XPI_BACKEND_SIM)
 		return ex_usage_error(&c, "host options need --backend sim");
 	if (!have_bfn)
@@ -161,7 +164,8 @@ int main(int argc, char **argv)
 			.dm_target = XPI_DOMID_INVALID,
 		};
 
-		cfg.host_frames = ex_sim_host_frames(dc.nr_pages, cfg.max_order);
+		cfg.host_frames = ex_sim_host_frames(dc.nr_pages,
+						     cfg.max_order);
 		ex_sim_config_host(&c, &cfg);
 		ex_sim_check(&c, xpi_sim_new(&cfg, &sim), "create the host");
 		ex_sim_check(&c, xpi_sim_domain_create(sim, SIM_GUEST, &dc),
@@ -214,7 +218,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)count,
 		       (unsigned long long)subops(&s0, &s1, IOMMUOP_map_page),
 		       (unsigned long long)(s1.hypercalls - s0.hypercalls),
-		       (unsigned long long)(s1.coalesced_ops - s0.coalesced_ops),
+		       (unsigned long long)(s1.coalesced_ops -
+					    s0.coalesced_ops),
 		       (unsigned long long)ord.extents);
 		for (int o = 0; o < 64; o++) {
 			if (!ord.by_order[o])
@@ -236,7 +241,8 @@ int main(int argc, char **argv)
 		       " %llu page(s) merged into superpages\n",
 		       (unsigned long long)subops(&s0, &s1, IOMMUOP_map_page),
 		       (unsigned long long)(s1.hypercalls - s0.hypercalls),
-		       (unsigned long long)(s1.coalesced_ops - s0.coalesced_ops));
+		       (unsigned long long)(s1.coalesced_ops -
+					    s0.coalesced_ops));
 		printf("  extents by order:");
 		for (int o = 0; o < 64; o++)
 			if (ord.by_order[o])

@@ -46,8 +46,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define GA 7		/* scattered guest, servers 0 and 1 */
-#define GB 8		/* contiguous guest, server 2 */
+#define GA 7 /* scattered guest, servers 0 and 1 */
+#define GB 8 /* contiguous guest, server 2 */
 #define GA_PAGES 64
 #define GB_PAGES 520
 #define NSRV 3
@@ -74,7 +74,9 @@ static void quiet_destroy(struct xentoollog_logger *lg)
 }
 
 static struct xentoollog_logger quiet = {
-	quiet_vmessage, quiet_progress, quiet_destroy,
+	quiet_vmessage,
+	quiet_progress,
+	quiet_destroy,
 };
 
 struct srv {
@@ -83,10 +85,10 @@ struct srv {
 	ioreq_t *sync;
 	struct xpi_listener *l;
 	unsigned int flags, budget;
-	int no_ioreq_cb;	/* l has no ioreq callback */
-	uint64_t events;	/* invalidate callbacks of l */
+	int no_ioreq_cb;	   /* l has no ioreq callback */
+	uint64_t events;	   /* invalidate callbacks of l */
 	uint8_t raised[MAX_VCPUS]; /* synchronous ioreqs the input raised */
-	uint64_t manual[64];	/* manual listener: BFNs to unmap */
+	uint64_t manual[64];	   /* manual listener: BFNs to unmap */
 	unsigned int nmanual;
 };
 
@@ -262,8 +264,9 @@ static uint64_t pick_bfn(unsigned int srv)
 			m = &F.m[next() % F.nm];
 			if ((m->srv == srv || b < 16) &&
 			    xpi_mapping_find(F.h, m->bfn, &x) == 0)
-				return m->bfn + (m->order ? next() % (1u << m->order)
-							  : 0);
+				return m->bfn +
+				       (m->order ? next() % (1u << m->order)
+						 : 0);
 		}
 		if (b & 1 && srv < 2 && F.nm < MAX_MAPS) {
 			unsigned int nm = F.nm;
@@ -365,7 +368,8 @@ static void op_corrupt(struct srv *s)
 		break;
 	case 2: /* halves that differ */
 		if (ring_put(s, IOREQ_TYPE_TIMEOFFSET, 3, 0, 1))
-			pg->buf_ioreq[(wp + 1) % IOREQ_BUFFER_SLOT_NUM].size = 1;
+			pg->buf_ioreq[(wp + 1) % IOREQ_BUFFER_SLOT_NUM].size =
+				1;
 		break;
 	case 3: /* the writer far ahead */
 		__atomic_store_n(&pg->write_pointer,
@@ -659,8 +663,8 @@ static void run(void)
 			break;
 		}
 		case 14:
-			CHECK(xpi_sim_inject_iommu_faults(F.sim, 1 + (op >> 7)) ==
-			      0);
+			CHECK(xpi_sim_inject_iommu_faults(F.sim,
+							  1 + (op >> 7)) == 0);
 			break;
 		default:
 			op_reattach(s);
@@ -695,8 +699,8 @@ static void drain_all(void)
 			 * ioreqs, completed or not) goes first. */
 			op_dispatch(s);
 			for (unsigned int v = 0; v < F.vcpus; v++)
-				if (s->raised[v] && s->sync[v].state ==
-							    STATE_IOREQ_INPROCESS)
+				if (s->raised[v] &&
+				    s->sync[v].state == STATE_IOREQ_INPROCESS)
 					s->raised[v] = 0;
 			CHECK(xpi_sim_ioreq_server_stats(F.sim, s->domid, s->id,
 							 &ss) == 0);
@@ -850,9 +854,9 @@ static void print_stats(void)
 		"fuzz-listener: %" PRIu64 " BFN invalidates, %" PRIu64
 		" of them of a mapped BFN (%.0f%%)\n",
 		total_events, total_known,
-		total_events ? 100.0 * (double)total_known /
-				       (double)total_events
-			     : 0.0);
+		total_events
+			? 100.0 * (double)total_known / (double)total_events
+			: 0.0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -32,10 +32,10 @@ extern "C" {
 struct xentoollog_logger;
 struct xpi_transport;
 
-/** The library handle (opaque). */
+/** The library handle (opaque). @since 1.0 */
 typedef struct xpi_handle xpi_handle;
 
-/** How the library reaches do_iommu_op. */
+/** How the library reaches do_iommu_op. @since 1.0 */
 enum xpi_backend {
 	/** Try kmod, then xencall; the environment may override it. */
 	XPI_BACKEND_AUTO = 0,
@@ -48,7 +48,10 @@ enum xpi_backend {
 	XPI_BACKEND_SIM = 3,
 };
 
-/** Which op the library uses to get bus addresses for a guest's GFNs. */
+/**
+ * Which op the library uses to get bus addresses for a guest's GFNs.
+ * @since 1.0
+ */
 enum xpi_strategy {
 	/** map_cap set: the library picks BFNs and issues map_foreign_page. */
 	XPI_STRATEGY_MAP_FOREIGN = 0,
@@ -56,7 +59,17 @@ enum xpi_strategy {
 	XPI_STRATEGY_LOOKUP_FOREIGN = 1,
 };
 
-/** Settings for xpi_open_ex(); fill with xpi_options_init() first. */
+/**
+ * Settings for xpi_open_ex(); fill with xpi_options_init() first.
+ *
+ * The growth rule of every public struct with a size field (this one,
+ * struct xpi_listener_config, struct xpi_transport): @c size is sizeof
+ * the struct as the caller was compiled; the library reads that many
+ * bytes and takes its defaults for the fields beyond them, and refuses
+ * (-EINVAL) a struct larger than it knows.  Fields are only ever added
+ * at the end.
+ * @since 1.0
+ */
 struct xpi_options {
 	/** sizeof(struct xpi_options), set by xpi_options_init(). */
 	size_t size;
@@ -86,12 +99,15 @@ struct xpi_options {
 	const struct xpi_transport *transport;
 };
 
-/** The default ops per hypercall (chosen from bench/run; see README). */
+/**
+ * The default ops per hypercall (chosen from bench/run; see README).
+ * @since 1.0
+ */
 #define XPI_BATCH_DEFAULT_MAX_OPS 1024u
-/** The most ops per hypercall a batch may be set to. */
+/** The most ops per hypercall a batch may be set to. @since 1.0 */
 #define XPI_BATCH_LIMIT_MAX_OPS (1u << 20)
 
-/** Fill @p opts with the defaults. */
+/** Fill @p opts with the defaults. @since 1.0 */
 void xpi_options_init(struct xpi_options *opts);
 
 /**
@@ -99,6 +115,7 @@ void xpi_options_init(struct xpi_options *opts);
  * environment: XPI_BACKEND=auto|kmod|xencall|sim (sim: a private simulated
  * host, caller domain 0) and XPI_HYPERCALL=<number>.
  * See xpi_open_ex() for the rest.
+ * @since 1.0
  */
 int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
 	     unsigned int flags);
@@ -118,7 +135,9 @@ int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
  * @param opts settings; NULL means xpi_options_init()'s.
  * @return 0, or:
  * -EINVAL: NULL out, unknown flags, an options struct from a newer library
- *   (size larger than this library knows), a hypercall number >= 64, an
+ *   (size larger than this library knows) or smaller than its size
+ *   field (then opts->transport is not read, nor closed), a hypercall
+ *   number >= 64, an
  *   empty or overflowing BFN window, max_batch_ops 0 or above the limit,
  *   a bad XPI_BACKEND or XPI_HYPERCALL value;
  * -ENOENT: auto: neither the shim nor privcmd is there (not a Xen host;
@@ -136,6 +155,7 @@ int xpi_open(xpi_handle **out, struct xentoollog_logger *logger,
  * -EACCES, -EPERM: the device could not be opened (permissions, or a
  *   restricted descriptor for xencall);
  * -ENOMEM.
+ * @since 1.0
  */
 int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 		unsigned int flags, const struct xpi_options *opts);
@@ -146,16 +166,17 @@ int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
  * and the handle freed.  NULL is allowed.
  * @return 0, or the first negative errno an unmap gave (the handle is
  * freed all the same; the failure is logged).
+ * @since 1.0
  */
 int xpi_close(xpi_handle *h);
 
-/** The transport in use. */
+/** The transport in use. @since 1.0 */
 enum xpi_backend xpi_get_backend(const xpi_handle *h);
 
-/** "auto", "kmod", "xencall", "sim", or "?". */
+/** "auto", "kmod", "xencall", "sim", or "?". @since 1.0 */
 const char *xpi_backend_name(enum xpi_backend backend);
 
-/** What query_caps said at open, and what the library made of it. */
+/** What query_caps said at open, and what the library made of it. @since 1.0 */
 struct xpi_caps {
 	/** The raw flags query_caps returned. */
 	uint16_t raw_flags;
@@ -169,10 +190,10 @@ struct xpi_caps {
 	enum xpi_strategy strategy;
 };
 
-/** @return 0, or -EINVAL for a NULL argument. */
+/** @return 0, or -EINVAL for a NULL argument. @since 1.0 */
 int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps);
 
-/** "map_foreign", "lookup_foreign", or "?". */
+/** "map_foreign", "lookup_foreign", or "?". @since 1.0 */
 const char *xpi_strategy_name(enum xpi_strategy strategy);
 
 /** The kind of hypervisor the open probe found (docs/xenserver-model.md). */
@@ -196,6 +217,7 @@ const char *xpi_host_name(enum xpi_host host);
 /**
  * The BFN window the handle allocates from.
  * @return 0, -EINVAL (NULL argument).
+ * @since 1.0
  */
 int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base, uint64_t *count);
 
@@ -203,10 +225,13 @@ int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base, uint64_t *count);
 /* Batches                                                             */
 /* ------------------------------------------------------------------ */
 
-/** A batch of ops, sent in as few hypercalls as possible (opaque). */
+/**
+ * A batch of ops, sent in as few hypercalls as possible (opaque).
+ * @since 1.0
+ */
 struct xpi_batch;
 
-/** What a batch does when an op fails. */
+/** What a batch does when an op fails. @since 1.0 */
 enum xpi_batch_policy {
 	/** Every op stands alone (default). */
 	XPI_BATCH_INDEPENDENT = 0,
@@ -224,21 +249,23 @@ enum xpi_batch_policy {
 /**
  * Make an empty batch.
  * @return 0, -EINVAL (NULL argument), -ENOMEM.
+ * @since 1.0
  */
 int xpi_batch_new(xpi_handle *h, struct xpi_batch **out);
 
-/** Free a batch.  NULL is allowed. */
+/** Free a batch.  NULL is allowed. @since 1.0 */
 void xpi_batch_free(struct xpi_batch *b);
 
-/** Empty a batch for reuse (keeps its settings and its memory). */
+/** Empty a batch for reuse (keeps its settings and its memory). @since 1.0 */
 void xpi_batch_reset(struct xpi_batch *b);
 
-/** @return 0, -EINVAL (NULL batch or unknown policy). */
+/** @return 0, -EINVAL (NULL batch or unknown policy). @since 1.0 */
 int xpi_batch_set_policy(struct xpi_batch *b, enum xpi_batch_policy policy);
 
 /**
  * Ops per hypercall for this batch (default: the handle's max_batch_ops).
  * @return 0, -EINVAL (NULL, 0 or above XPI_BATCH_LIMIT_MAX_OPS).
+ * @since 1.0
  */
 int xpi_batch_set_max_ops(struct xpi_batch *b, unsigned int max_ops);
 
@@ -247,10 +274,11 @@ int xpi_batch_set_max_ops(struct xpi_batch *b, unsigned int max_ops);
  * map_foreign_page ops into superpage ops (default on); a run the
  * hypervisor refuses with -ENOSPC is retried at smaller orders.
  * @return 0, -EINVAL (NULL batch).
+ * @since 1.0
  */
 int xpi_batch_set_coalesce(struct xpi_batch *b, int enable);
 
-/** Number of ops appended. */
+/** Number of ops appended. @since 1.0 */
 size_t xpi_batch_count(const struct xpi_batch *b);
 
 /*
@@ -270,13 +298,13 @@ size_t xpi_batch_count(const struct xpi_batch *b);
  *        (at least one of the first two; no other bit: the order is
  *        @p order, 0..63, and bfn and gfn are aligned to 2^order).
  * @return the op's index, or -EINVAL, -EBUSY, -ENOMEM as above.
+ * @since 1.0
  */
 long xpi_batch_add_map(struct xpi_batch *b, uint64_t bfn, uint64_t gfn,
 		       unsigned int order, unsigned int flags);
 
-/** Append unmap_page (bfn aligned to 2^order). @return as above. */
-long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,
-			 unsigned int order);
+/** Append unmap_page (bfn aligned to 2^order). @return as above. @since 1.0 */
+long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn, unsigned int order);
 
 /**
  * Append map_foreign_page of guest @p domid's @p gfn at @p bfn for ioreq
@@ -284,6 +312,7 @@ long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,
  * @param flags IOMMUOP_readable, IOMMUOP_writeable, IOMMUOP_swap_mfn
  *        (checked as for xpi_batch_add_map(); domid below DOMID_SELF).
  * @return as above.
+ * @since 1.0
  */
 long xpi_batch_add_map_foreign(struct xpi_batch *b, uint64_t bfn,
 			       uint16_t domid, uint64_t gfn, uint16_t ioserver,
@@ -292,11 +321,12 @@ long xpi_batch_add_map_foreign(struct xpi_batch *b, uint64_t bfn,
 /**
  * Append lookup_foreign_page; the BFN comes back in xpi_batch_get_op().
  * @return as above.
+ * @since 1.0
  */
 long xpi_batch_add_lookup_foreign(struct xpi_batch *b, uint16_t domid,
 				  uint64_t gfn, uint16_t ioserver);
 
-/** Append unmap_foreign_page. @return as above. */
+/** Append unmap_foreign_page. @return as above. @since 1.0 */
 long xpi_batch_add_unmap_foreign(struct xpi_batch *b, uint64_t bfn,
 				 uint16_t ioserver, unsigned int order);
 
@@ -306,6 +336,7 @@ long xpi_batch_add_unmap_foreign(struct xpi_batch *b, uint64_t bfn,
  * must refuse.  Raw ops are never coalesced nor pre-checked; one that
  * succeeds is tracked as the others are (so close ends its mapping).
  * @return the index, -EINVAL (NULL batch or op), -EBUSY, -ENOMEM.
+ * @since 1.0
  */
 long xpi_batch_add_op(struct xpi_batch *b, const struct pv_iommu_op *op);
 
@@ -327,6 +358,7 @@ long xpi_batch_add_op(struct xpi_batch *b, const struct pv_iommu_op *op);
  * not reset), -EOPNOTSUPP (no do_iommu_op),
  * the transport's errno (-EFAULT, -EIO, -EPERM...), or under
  * XPI_BATCH_ALL_OR_NOTHING the first failing op's errno after the undo.
+ * @since 1.0
  */
 long xpi_batch_submit(struct xpi_batch *b);
 
@@ -336,13 +368,26 @@ long xpi_batch_submit(struct xpi_batch *b);
  * @return that status (-EINVAL: the op failed the pre-check, or the
  * hypervisor refused it so), or -ERANGE (index out of range: never an op's
  * status), -EINVAL (NULL batch), -EAGAIN (not submitted yet).
+ * @since 1.0
  */
 int xpi_batch_status(const struct xpi_batch *b, size_t index);
+
+/**
+ * The result of op @p index after submit, apart from the call's own
+ * errors (which xpi_batch_status() shares one int with).
+ * @param status receives the op's status: 0, or the negative errno the
+ *        hypervisor (or the library's pre-checks) gave it.
+ * @return 0 (*status set), -EINVAL (NULL batch or status), -ERANGE (index
+ *         out of range), -EAGAIN (not submitted yet).
+ * @since 1.0
+ */
+int xpi_batch_get_status(const struct xpi_batch *b, size_t index, int *status);
 
 /**
  * A copy of op @p index as it came back (lookup results are in
  * u.lookup_foreign_page.bfn and flags; query_caps' in flags).
  * @return 0, -EINVAL (NULL, index out of range).
+ * @since 1.0
  */
 int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
 		     struct pv_iommu_op *op);
@@ -360,11 +405,12 @@ int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
  * first failing op's errno is returned (-EPERM, -EACCES, -ENOSPC, -EEXIST,
  * -EIO as the hypervisor gave them), or -EINVAL (NULL handle, nr 0, the
  * range wraps, bad flags), -ENOMEM.
+ * @since 1.0
  */
 int xpi_map_range(xpi_handle *h, uint64_t bfn, uint64_t gfn, uint64_t nr,
 		  unsigned int flags);
 
-/** The 1:1 helper: xpi_map_range(h, gfn, gfn, nr, flags). */
+/** The 1:1 helper: xpi_map_range(h, gfn, gfn, nr, flags). @since 1.0 */
 int xpi_map_identity(xpi_handle *h, uint64_t gfn, uint64_t nr,
 		     unsigned int flags);
 
@@ -373,6 +419,7 @@ int xpi_map_identity(xpi_handle *h, uint64_t gfn, uint64_t nr,
  * by extent.
  * @return 0, -ENOENT (a BFN in the range is not an own mapping of this
  * handle; nothing is unmapped), -EINVAL, or the hypervisor's errno.
+ * @since 1.0
  */
 int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
 
@@ -380,10 +427,13 @@ int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
 /* Guest memory for an ioreq server: the foreign strategy              */
 /* ------------------------------------------------------------------ */
 
-/** Flags of xpi_foreign_map(). */
+/** Flags of xpi_foreign_map(). @since 1.0 */
 #define XPI_FOREIGN_READ IOMMUOP_readable
 #define XPI_FOREIGN_WRITE IOMMUOP_writeable
-/** The BFN may be pointed at the scratch page when the guest balloons. */
+/**
+ * The BFN may be pointed at the scratch page when the guest balloons.
+ * @since 1.0
+ */
 #define XPI_FOREIGN_SWAP_MFN IOMMUOP_swap_mfn
 /**
  * A library flag (never sent): map runs of contiguous GFNs as superpage
@@ -398,6 +448,7 @@ int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
  * of the extent stops working after the drain; later invalidates of its
  * other pages are unknown.  Ask for it only for memory the guest does not
  * balloon (or whose every page the device is done with when one goes).
+ * @since 1.0
  */
 #define XPI_FOREIGN_SUPERPAGE (1u << 16)
 
@@ -424,6 +475,7 @@ int xpi_unmap_range(xpi_handle *h, uint64_t bfn, uint64_t nr);
  * handle, gfns or bfns, n 0, domid reserved, other flags, neither read
  * nor write), -ENOSPC (the BFN window is full), -EOPNOTSUPP, -ENOMEM, or
  * the transport's errno.
+ * @since 1.0
  */
 long xpi_foreign_map(xpi_handle *h, uint16_t domid, uint16_t ioserver,
 		     const uint64_t *gfns, size_t n, unsigned int flags,
@@ -439,6 +491,7 @@ long xpi_foreign_map(xpi_handle *h, uint16_t domid, uint16_t ioserver,
  * @param status may be NULL; one result per BFN (-ENOENT: not a live
  * foreign mapping of this handle).
  * @return the number unmapped, or a negative errno as xpi_batch_submit().
+ * @since 1.0
  */
 long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns, size_t n,
 		       int *status);
@@ -465,6 +518,7 @@ long xpi_foreign_release_domain(xpi_handle *h, uint16_t domid);
 /**
  * A live mapping made through the handle: one per extent, and for lookups
  * one per (BFN, domid, ioserver), so several may share a BFN.
+ * @since 1.0
  */
 struct xpi_mapping {
 	uint64_t bfn;	   /**< first BFN of the extent */
@@ -479,13 +533,16 @@ struct xpi_mapping {
 };
 
 /** Live mappings (extents, and lookups per server) of the handle; 0 for
- * NULL. */
+ * NULL.
+ * @since 1.0
+ */
 uint64_t xpi_mapping_count(xpi_handle *h);
 
 /**
  * The live mapping covering @p bfn (when several servers' lookups share
  * it, one of them: xpi_mapping_foreach() lists each).
  * @return 0, -ENOENT, -EINVAL (NULL).
+ * @since 1.0
  */
 int xpi_mapping_find(xpi_handle *h, uint64_t bfn, struct xpi_mapping *m);
 
@@ -495,6 +552,7 @@ int xpi_mapping_find(xpi_handle *h, uint64_t bfn, struct xpi_mapping *m);
  * @p fn must not map or unmap through this handle.
  * @return 0, fn's value, -EINVAL (NULL), -ENOMEM (only while servers
  * share lookups: their records are sorted into the walk).
+ * @since 1.0
  */
 int xpi_mapping_foreach(xpi_handle *h,
 			int (*fn)(void *opaque, const struct xpi_mapping *m),
@@ -504,20 +562,25 @@ int xpi_mapping_foreach(xpi_handle *h,
 /* Counters                                                            */
 /* ------------------------------------------------------------------ */
 
-/** Counters of a handle, since open. */
+/** Subop ids xpi_stats.ops_by_subop has room for (0..15). @since 1.0 */
+#define XPI_SUBOP_SLOTS 16
+
+/** Counters of a handle, since open. @since 1.0 */
 struct xpi_stats {
-	uint64_t hypercalls;	  /**< do_iommu_op calls made */
-	uint64_t ops;		  /**< ops sent */
-	uint64_t ops_by_subop[7]; /**< ops sent, indexed by subop id */
-	uint64_t coalesced_ops;	  /**< appended ops merged into superpages */
-	uint64_t enospc_splits;	  /**< superpage runs retried smaller */
-	uint64_t retries;	  /**< transport EINTR/EAGAIN retries */
-	uint64_t errors;	  /**< ops that came back with an error */
-	uint64_t rmrr_skips;	  /**< BFN ranges given up for -EACCES */
-	uint64_t iotlb_flushes;	  /**< when the transport knows (sim) */
+	uint64_t hypercalls; /**< do_iommu_op calls made */
+	uint64_t ops;	     /**< ops sent */
+	/** Ops sent, indexed by subop id (IOMMUOP_*): room for
+	 * XPI_SUBOP_SLOTS ids, so a new subop changes no size. */
+	uint64_t ops_by_subop[XPI_SUBOP_SLOTS];
+	uint64_t coalesced_ops; /**< appended ops merged into superpages */
+	uint64_t enospc_splits; /**< superpage runs retried smaller */
+	uint64_t retries;	/**< transport EINTR/EAGAIN retries */
+	uint64_t errors;	/**< ops that came back with an error */
+	uint64_t rmrr_skips;	/**< BFN ranges given up for -EACCES */
+	uint64_t iotlb_flushes; /**< when the transport knows (sim) */
 };
 
-/** @return 0, -EINVAL (NULL). */
+/** @return 0, -EINVAL (NULL). @since 1.0 */
 int xpi_get_stats(xpi_handle *h, struct xpi_stats *stats);
 
 #ifdef __cplusplus

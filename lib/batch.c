@@ -21,25 +21,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/subop.h"
 #include "private.h"
 
 struct wire_meta {
-	size_t first;	/* first appended op covered */
-	size_t nr;	/* appended ops covered */
+	size_t first; /* first appended op covered */
+	size_t nr;    /* appended ops covered */
 };
 
 struct xpi_batch {
 	struct xpi_handle *h;
 	struct pv_iommu_op *ops; /* appended ops; statuses after submit */
 	size_t n, cap;
-	size_t limit;		/* cap, or 0 once submitted: one test for both */
-	size_t *raw;		/* indices of raw ops, ascending */
+	size_t limit; /* cap, or 0 once submitted: one test for both */
+	size_t *raw;  /* indices of raw ops, ascending */
 	size_t nraw, capraw;
 	enum xpi_batch_policy policy;
 	unsigned int max_ops;
 	int coalesce;
 	int submitted;
-	int from_alloc;	/* xpi_batch_set_from_allocator() */
+	int from_alloc; /* xpi_batch_set_from_allocator() */
 };
 
 /* The wire list under construction. */
@@ -153,13 +154,12 @@ static __attribute__((noinline)) int grow(struct xpi_batch *b)
  * there before the op is sent.
  */
 #define HIGH_FLAGS_OFF (offsetof(struct pv_iommu_op, u) + 20)
-_Static_assert(offsetof(struct pv_iommu_op, u.map_page.gfn) + 8 <=
-			       HIGH_FLAGS_OFF &&
-		       offsetof(struct pv_iommu_op, u.map_foreign_page.ioserver) +
-				       2 <=
-			       HIGH_FLAGS_OFF &&
-		       HIGH_FLAGS_OFF + 4 == sizeof(struct pv_iommu_op),
-	       "the high flag bits sit in the map ops' unused tail");
+_Static_assert(
+	offsetof(struct pv_iommu_op, u.map_page.gfn) + 8 <= HIGH_FLAGS_OFF &&
+		offsetof(struct pv_iommu_op, u.map_foreign_page.ioserver) + 2 <=
+			HIGH_FLAGS_OFF &&
+		HIGH_FLAGS_OFF + 4 == sizeof(struct pv_iommu_op),
+	"the high flag bits sit in the map ops' unused tail");
 
 static inline void set_high_flags(struct pv_iommu_op *op, unsigned int flags)
 {
@@ -196,7 +196,16 @@ static __attribute__((noinline, cold)) long append_slow(struct xpi_batch *b)
  * The hot path of the appends: one test, stores, no call and no stack
  * frame.  What an op says is checked once, at submit (check_op()).
  */
-#define APPEND(b, op)                                                          	do {                                                                   		long rc_;                                                                                                                                     		if (__builtin_expect(!(b) || (b)->n >= (b)->limit, 0)) {       			rc_ = append_slow(b);                                  			if (rc_)                                               				return rc_;                                    		}                                                              		(op) = &(b)->ops[(b)->n];                                      	} while (0)
+#define APPEND(b, op)                                                          \
+	do {                                                                   \
+		long rc_;                                                      \
+		if (__builtin_expect(!(b) || (b)->n >= (b)->limit, 0)) {       \
+			rc_ = append_slow(b);                                  \
+			if (rc_)                                               \
+				return rc_;                                    \
+		}                                                              \
+		(op) = &(b)->ops[(b)->n];                                      \
+	} while (0)
 
 static __attribute__((noinline, cold)) long
 add_map_slow(struct xpi_batch *b, uint64_t bfn, uint64_t gfn,
@@ -241,8 +250,7 @@ XPI_EXPORT long xpi_batch_add_unmap(struct xpi_batch *b, uint64_t bfn,
 
 XPI_EXPORT long xpi_batch_add_map_foreign(struct xpi_batch *b, uint64_t bfn,
 					  uint16_t domid, uint64_t gfn,
-					  uint16_t ioserver,
-					  unsigned int order,
+					  uint16_t ioserver, unsigned int order,
 					  unsigned int flags)
 {
 	struct pv_iommu_op *op;
@@ -337,8 +345,8 @@ static int check_op(struct xpi_batch *b, size_t i)
 	else if (domid >= XPI_DOMID_FIRST_RESERVED)
 		why = "a reserved domid";
 	if (why) {
-		xpi_err(b->h, -1, "batch: op %zu (subop %u): %s", i,
-			op->subop_id, why);
+		xpi_err(b->h, -1, "batch: op %zu (subop %u, %s): %s", i,
+			op->subop_id, xpi_subop_name(op->subop_id), why);
 		op->status = -EINVAL;
 		return -EINVAL;
 	}
@@ -385,12 +393,29 @@ XPI_EXPORT int xpi_batch_status(const struct xpi_batch *b, size_t index)
 		return -EINVAL;
 	/* Not -EINVAL: that is the status of an op the pre-check refused. */
 	if (index >= b->n) {
-		xpi_err(b->h, -1, "batch: status of op %zu of %zu", index, b->n);
+		xpi_err(b->h, -1, "batch: status of op %zu of %zu", index,
+			b->n);
 		return -ERANGE;
 	}
 	if (!b->submitted)
 		return -EAGAIN;
 	return b->ops[index].status;
+}
+
+XPI_EXPORT int xpi_batch_get_status(const struct xpi_batch *b, size_t index,
+				    int *status)
+{
+	if (!b || !status)
+		return -EINVAL;
+	if (index >= b->n) {
+		xpi_err(b->h, -1, "batch: status of op %zu of %zu", index,
+			b->n);
+		return -ERANGE;
+	}
+	if (!b->submitted)
+		return -EAGAIN;
+	*status = b->ops[index].status;
+	return 0;
 }
 
 XPI_EXPORT int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
@@ -409,8 +434,8 @@ XPI_EXPORT int xpi_batch_get_op(const struct xpi_batch *b, size_t index,
 
 /* ---- submit ---------------------------------------------------------- */
 
-static int wire_push(struct wire *w, const struct pv_iommu_op *op,
-		     size_t first, size_t nr)
+static int wire_push(struct wire *w, const struct pv_iommu_op *op, size_t first,
+		     size_t nr)
 {
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
@@ -443,6 +468,9 @@ static void wire_free(struct wire *w)
 
 static inline int is_map(uint16_t subop)
 {
+	/* Two compares on the hot path, as common/subop.h's map column
+	 * says: a table load here cost bench/run's batch sweep about 10
+	 * instructions per op. */
 	return subop == IOMMUOP_map_page || subop == IOMMUOP_map_foreign_page;
 }
 
@@ -458,8 +486,7 @@ static inline uint64_t op_gfn(const struct pv_iommu_op *op)
 }
 
 /* Can op b extend a run of order-0 map ops that ends with op a? */
-static int map_follows(const struct pv_iommu_op *a,
-		       const struct pv_iommu_op *b)
+static int map_follows(const struct pv_iommu_op *a, const struct pv_iommu_op *b)
 {
 	if (b->subop_id != a->subop_id || b->flags != a->flags)
 		return 0;
@@ -467,8 +494,7 @@ static int map_follows(const struct pv_iommu_op *a,
 		return 0;
 	if (a->subop_id == IOMMUOP_map_foreign_page &&
 	    (a->u.map_foreign_page.domid != b->u.map_foreign_page.domid ||
-	     a->u.map_foreign_page.ioserver !=
-		     b->u.map_foreign_page.ioserver))
+	     a->u.map_foreign_page.ioserver != b->u.map_foreign_page.ioserver))
 		return 0;
 	return 1;
 }
@@ -568,8 +594,8 @@ static int xs_shared_elsewhere(struct xpi_handle *h, struct pv_iommu_op *op)
 	    xpi_tracker_find(&h->tracker, bfn, &m) || !m.lookup)
 		return 0;
 	other = m.ioserver != srv;
-	for (size_t k = 0; !other && xpi_tracker_shared_nth(&h->tracker, bfn,
-							      k, &m) == 0;
+	for (size_t k = 0;
+	     !other && xpi_tracker_shared_nth(&h->tracker, bfn, k, &m) == 0;
 	     k++)
 		other = m.ioserver != srv;
 	if (!other || xpi_tracker_remove_foreign(&h->tracker, bfn, srv, &gone))
@@ -699,8 +725,8 @@ static void track(struct xpi_handle *h, const struct pv_iommu_op *op,
 		if (xpi_tracker_find(&h->tracker, op->u.unmap_page.bfn, &m) ||
 		    m.domid != XPI_DOMID_SELF || m.bfn != op->u.unmap_page.bfn)
 			break;
-		if (xpi_tracker_remove(&h->tracker, op->u.unmap_page.bfn,
-				       &m) == 0 &&
+		if (xpi_tracker_remove(&h->tracker, op->u.unmap_page.bfn, &m) ==
+			    0 &&
 		    m.allocated)
 			xpi_bfn_free_locked(&h->bfn, m.bfn,
 					    UINT64_C(1) << m.order);
@@ -761,9 +787,10 @@ static int collect(struct xpi_batch *b, struct wire *w, struct wire *retry)
 		unsigned int o = pv_iommu_flags_order(op->flags);
 
 		h->stats.ops++;
-		if (op->subop_id < 7)
+		if (op->subop_id < XPI_SUBOP_SLOTS)
 			h->stats.ops_by_subop[op->subop_id]++;
-		if (op->status == -ENOSPC && mt->nr > 1 && is_map(op->subop_id)) {
+		if (op->status == -ENOSPC && mt->nr > 1 &&
+		    is_map(op->subop_id)) {
 			unsigned int so = smaller_order(o);
 
 			h->stats.enospc_splits++;
@@ -773,8 +800,8 @@ static int collect(struct xpi_batch *b, struct wire *w, struct wire *retry)
 
 				piece.u.map_page.bfn = op_bfn(op) + p;
 				piece.u.map_page.gfn = op_gfn(op) + p;
-				piece.flags = pv_iommu_flags_set_order(op->flags,
-								       so);
+				piece.flags =
+					pv_iommu_flags_set_order(op->flags, so);
 				rc = wire_push(retry, &piece, mt->first + p,
 					       (size_t)1 << so);
 			}
@@ -817,17 +844,17 @@ static size_t undo(struct xpi_batch *b, struct wire *sent)
 		 * page back, whose entry and reference an unmap would end. */
 		if (op->status || !is_map(op->subop_id))
 			continue;
-		if (op->subop_id == IOMMUOP_map_page) {
-			un.subop_id = IOMMUOP_unmap_page;
+		un.subop_id = xpi_subop(op->subop_id)->undo;
+		if (un.subop_id == IOMMUOP_unmap_page) {
 			un.u.unmap_page.bfn = op->u.map_page.bfn;
 		} else {
-			un.subop_id = IOMMUOP_unmap_foreign_page;
-			un.u.unmap_foreign_page.bfn = op->u.map_foreign_page.bfn;
+			un.u.unmap_foreign_page.bfn =
+				op->u.map_foreign_page.bfn;
 			un.u.unmap_foreign_page.ioserver =
 				op->u.map_foreign_page.ioserver;
 		}
-		un.flags = pv_iommu_flags_set_order(
-			0, pv_iommu_flags_order(op->flags));
+		un.flags = pv_iommu_flags_set_order(0, pv_iommu_flags_order(
+							       op->flags));
 		if (wire_push(&u, &un, sent->meta[i].first, sent->meta[i].nr))
 			break;
 	}
@@ -843,13 +870,13 @@ static size_t undo(struct xpi_batch *b, struct wire *sent)
 				xpi_err(b->h, -u.ops[i].status,
 					"all-or-nothing: cannot undo the map at"
 					" BFN 0x%llx",
-					(unsigned long long)u.ops[i].u.unmap_page.bfn);
+					(unsigned long long)u.ops[i]
+						.u.unmap_page.bfn);
 				continue;
 			}
 			track(b->h, &u.ops[i], 0);
 			for (size_t k = 0; k < u.meta[i].nr; k++)
-				b->ops[u.meta[i].first + k].status =
-					-ECANCELED;
+				b->ops[u.meta[i].first + k].status = -ECANCELED;
 			undone += u.meta[i].nr;
 		}
 		pthread_mutex_unlock(&b->h->lock);

@@ -89,8 +89,10 @@ int xpi_bfn_give_back_locked(struct xpi_bfn_alloc *a, const uint64_t *bfns,
 
 static int stack_push(struct xpi_bfn_alloc *a, uint64_t bfn)
 {
-	/* -ENOMEM: the BFN is lost, not reused. */
-	return xpi_bfn_give_back_locked(a, &bfn, 1);
+	if (a->nstack == a->capstack && stack_reserve(a, 1))
+		return -ENOMEM; /* the BFN is lost, not reused */
+	a->stack[a->nstack++] = bfn;
+	return 0;
 }
 
 /* One BFN under the lock: the freed stack first, then the bump pointer. */

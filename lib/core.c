@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/growth.h"
 #include "private.h"
 
 #define DEFAULT_BFN_BASE (UINT64_C(1) << 32)
@@ -45,12 +46,6 @@ XPI_EXPORT const char *xpi_strategy_name(enum xpi_strategy strategy)
 
 static int check_options(struct xpi_handle *h, const struct xpi_options *o)
 {
-	if (o->size > sizeof(*o) || o->size < sizeof(size_t)) {
-		xpi_err(h, -1,
-			"struct xpi_options of %zu bytes: this library knows %zu",
-			o->size, sizeof(*o));
-		return -EINVAL;
-	}
 	if (o->hypercall >= NR_HYPERCALLS) {
 		xpi_err(h, -1, "hypercall number %u: must be below %d",
 			o->hypercall, NR_HYPERCALLS);
@@ -123,6 +118,17 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 	xpi_tracker_init(&h->tracker);
 	xpi_bfn_init(&h->bfn, DEFAULT_BFN_BASE, DEFAULT_BFN_COUNT);
 
+	/* Read only as far as the caller's size (common/growth.h). */
+	xpi_options_init(&defaults);
+	if (opts &&
+	    xpi_copy_in(&defaults, sizeof(defaults), opts, opts->size)) {
+		xpi_err(h, -1,
+			"struct xpi_options of %zu bytes: this library knows %zu",
+			opts->size, sizeof(defaults));
+		handle_free(h);
+		return -EINVAL;
+	}
+	opts = &defaults;
 	if (!out) {
 		xpi_err(h, -1, "xpi_open: NULL handle pointer");
 		rc = -EINVAL;
@@ -132,10 +138,6 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 		xpi_err(h, -1, "xpi_open: unknown flags 0x%x", flags);
 		rc = -EINVAL;
 		goto fail;
-	}
-	if (!opts) {
-		xpi_options_init(&defaults);
-		opts = &defaults;
 	}
 	rc = check_options(h, opts);
 	if (rc)
@@ -162,26 +164,27 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 	xpi_bfn_destroy(&h->bfn);
 	rc = xpi_bfn_init(&h->bfn, h->bfn_base, h->bfn_count);
 	if (rc) {
-		xpi_err(h, -1, "BFN window 0x%" PRIx64 "+0x%" PRIx64
-			" is unusable", h->bfn_base, h->bfn_count);
+		xpi_err(h, -1,
+			"BFN window 0x%" PRIx64 "+0x%" PRIx64 " is unusable",
+			h->bfn_base, h->bfn_count);
 		goto fail;
 	}
 	rc = xpi_caps_probe(h);
 	if (rc)
 		goto fail;
-	xpi_dbg(h, "opened: backend %s, hypercall %u, host %s, caps 0x%x,"
+	xpi_dbg(h,
+		"opened: backend %s, hypercall %u, host %s, caps 0x%x,"
 		" strategy %s",
 		h->tops->name, h->hypercall, xpi_host_name(h->host),
-		h->caps.raw_flags,
-		xpi_strategy_name(h->caps.strategy));
+		h->caps.raw_flags, xpi_strategy_name(h->caps.strategy));
 	*out = h;
 	return 0;
 
 fail:
 	/* A transport not taken yet is handed back all the same. */
-	if (!h->plug.hypercall && opts && opts->transport &&
+	if (!h->plug.hypercall && opts->transport &&
 	    opts->transport->size >= offsetof(struct xpi_transport, close) +
-					      sizeof(opts->transport->close) &&
+					     sizeof(opts->transport->close) &&
 	    opts->transport->close)
 		opts->transport->close(opts->transport->data);
 	handle_free(h);
@@ -226,7 +229,8 @@ XPI_EXPORT int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base,
 {
 	if (!h || !base || !count) {
 		if (h)
-			xpi_err(h, -1, "xpi_get_bfn_window: NULL base or count");
+			xpi_err(h, -1,
+				"xpi_get_bfn_window: NULL base or count");
 		return -EINVAL;
 	}
 	*base = h->bfn.base;

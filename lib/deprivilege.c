@@ -88,7 +88,8 @@ static int restrict_all(struct xentoollog_logger *lg,
 	*probe = -1;
 	if (!dir) {
 		rc = -errno;
-		xpi_logf(lg, XTL_ERROR, -rc, "deprivilege: cannot list /proc/self/fd");
+		xpi_logf(lg, XTL_ERROR, -rc,
+			 "deprivilege: cannot list /proc/self/fd");
 		return rc;
 	}
 	while ((e = readdir(dir))) {
@@ -107,10 +108,11 @@ static int restrict_all(struct xentoollog_logger *lg,
 		else
 			continue;
 		if (rc) {
-			xpi_logf(lg, XTL_ERROR, -rc,
-				 "deprivilege: descriptor %ld (%s) refused its restriction to domid %u",
-				 fd, st.st_rdev == shim_dev ? shim : privcmd,
-				 d->domid);
+			xpi_logf(
+				lg, XTL_ERROR, -rc,
+				"deprivilege: descriptor %ld (%s) refused its restriction to domid %u",
+				fd, st.st_rdev == shim_dev ? shim : privcmd,
+				d->domid);
 			break;
 		}
 		if (*probe < 0)
@@ -152,9 +154,10 @@ static int still_opens(struct xentoollog_logger *lg, const char *path,
 	if (fd < 0)
 		return 0;
 	close(fd);
-	xpi_logf(lg, XTL_ERROR, -1,
-		 "deprivilege: %s can still be opened after the drop: the emulator is not confined (check the node's mode and owner)",
-		 what);
+	xpi_logf(
+		lg, XTL_ERROR, -1,
+		"deprivilege: %s can still be opened after the drop: the emulator is not confined (check the node's mode and owner)",
+		what);
 	return 1;
 }
 
@@ -165,8 +168,8 @@ static int verify(struct xentoollog_logger *lg, const char *shim,
 	char self[64];
 	uid_t r, e, s;
 
-	if (setresuid(0, 0, 0) == 0 ||
-	    getresuid(&r, &e, &s) || r == 0 || e == 0 || s == 0) {
+	if (setresuid(0, 0, 0) == 0 || getresuid(&r, &e, &s) || r == 0 ||
+	    e == 0 || s == 0) {
 		xpi_logf(lg, XTL_ERROR, -1,
 			 "deprivilege: uid 0 can be regained");
 		return -EPERM;
@@ -175,7 +178,8 @@ static int verify(struct xentoollog_logger *lg, const char *shim,
 		return -EPERM;
 	if (probe >= 0) {
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", probe);
-		if (still_opens(lg, self, "a restricted descriptor's /proc/self/fd link"))
+		if (still_opens(lg, self,
+				"a restricted descriptor's /proc/self/fd link"))
 			return -EPERM;
 	}
 	return 0;
@@ -198,9 +202,10 @@ XPI_EXPORT int xpi_deprivilege(const struct xpi_deprivilege *d)
 	}
 	if (d->domid >= XPI_DOMID_FIRST_RESERVED || d->uid == 0 ||
 	    d->gid == 0) {
-		xpi_logf(lg, XTL_ERROR, -1,
-			 "deprivilege: domid %u, uid %u, gid %u: the domid must be a guest's, uid and gid not 0",
-			 d->domid, d->uid, d->gid);
+		xpi_logf(
+			lg, XTL_ERROR, -1,
+			"deprivilege: domid %u, uid %u, gid %u: the domid must be a guest's, uid and gid not 0",
+			d->domid, d->uid, d->gid);
 		rc = -EINVAL;
 		goto out;
 	}

@@ -41,7 +41,8 @@ XPI_EXPORT int xpi_map_range(xpi_handle *h, uint64_t bfn, uint64_t gfn,
 	rc = check_range(h, "xpi_map_range", bfn, gfn, nr);
 	if (rc)
 		return (int)rc;
-	if ((flags & ~(MAP_RW | IOMMU_MAP_OP_no_ref_cnt)) || !(flags & MAP_RW)) {
+	if ((flags & ~(MAP_RW | IOMMU_MAP_OP_no_ref_cnt)) ||
+	    !(flags & MAP_RW)) {
 		xpi_err(h, -1, "xpi_map_range: bad flags 0x%x", flags);
 		return -EINVAL;
 	}
@@ -128,7 +129,8 @@ static long foreign_lookup(struct xpi_handle *h, uint16_t domid,
 			int st = xpi_batch_status(b, i);
 
 			xpi_batch_get_op(b, i, &op);
-			bfns[i] = st ? UINT64_MAX : op.u.lookup_foreign_page.bfn;
+			bfns[i] = st ? UINT64_MAX
+				     : op.u.lookup_foreign_page.bfn;
 			if (status)
 				status[i] = st;
 			mapped += !st;
@@ -149,9 +151,9 @@ static unsigned int run_align(uint64_t len, unsigned int max_order)
 }
 
 /* map_foreign_page at allocated BFNs, retrying BFNs that conflict. */
-static long foreign_map(struct xpi_handle *h, uint16_t domid,
-			uint16_t ioserver, const uint64_t *gfns, size_t n,
-			unsigned int flags, uint64_t *bfns, int *status)
+static long foreign_map(struct xpi_handle *h, uint16_t domid, uint16_t ioserver,
+			const uint64_t *gfns, size_t n, unsigned int flags,
+			uint64_t *bfns, int *status)
 {
 	/* Superpages only when asked: a ballooned page then ends its whole
 	 * extent (the listener unmaps extents), which the caller accepted. */
@@ -381,8 +383,8 @@ static int push_record(struct xpi_mapping **m, size_t *nm, size_t *cap,
 	return 0;
 }
 
-XPI_EXPORT long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns,
-				  size_t n, int *status)
+XPI_EXPORT long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns, size_t n,
+				  int *status)
 {
 	struct xpi_mapping *m;
 	size_t *which, *nrec, nm = 0, cap = n;
@@ -425,9 +427,9 @@ XPI_EXPORT long xpi_foreign_unmap(xpi_handle *h, const uint64_t *bfns,
 			rc = push_record(&m, &nm, &cap, &f);
 			nrec[i] += !rc;
 		}
-		for (size_t k = 0; !rc && xpi_tracker_shared_nth(
-						  &h->tracker, bfns[i], k,
-						  &f) == 0;
+		for (size_t k = 0;
+		     !rc &&
+		     xpi_tracker_shared_nth(&h->tracker, bfns[i], k, &f) == 0;
 		     k++) {
 			if (nrec[i] && f.ioserver == m[which[i]].ioserver &&
 			    f.domid == m[which[i]].domid)
@@ -504,8 +506,7 @@ int xpi_unmap_all(struct xpi_handle *h)
 	}
 	if (rc < 0)
 		xpi_err(h, (int)-rc,
-			"close: could not unmap every live mapping (%zu)",
-			c.n);
+			"close: could not unmap every live mapping (%zu)", c.n);
 	free(st);
 	free(c.m);
 	return rc < 0 ? (int)rc : 0;
@@ -565,4 +566,3 @@ XPI_EXPORT long xpi_foreign_release_domain(xpi_handle *h, uint16_t domid)
 	free(c.m);
 	return rc < 0 ? rc : (long)c.n;
 }
-

@@ -48,12 +48,12 @@
 
 /* One decoded ring entry. */
 struct xpi_ring_entry {
-	uint64_t data;	/* the 4- or 8-byte value (smaller sizes: 32 bits) */
-	uint32_t addr;	/* 20 bits */
-	uint8_t type;	/* one of XPI_IOREQ_TYPES_KNOWN */
-	uint8_t size;	/* bytes: 1, 2, 4 or 8 */
-	uint8_t dir;	/* 1: read */
-	uint8_t slots;	/* 1, or 2 for an 8-byte value */
+	uint64_t data; /* the 4- or 8-byte value (smaller sizes: 32 bits) */
+	uint32_t addr; /* 20 bits */
+	uint8_t type;  /* one of XPI_IOREQ_TYPES_KNOWN */
+	uint8_t size;  /* bytes: 1, 2, 4 or 8 */
+	uint8_t dir;   /* 1: read */
+	uint8_t slots; /* 1, or 2 for an 8-byte value */
 };
 
 /* What was wrong with a corrupt ring. */
@@ -76,8 +76,8 @@ enum xpi_ring_fault {
 
 /* What one xpi_ring_drain() saw. */
 struct xpi_ring_result {
-	unsigned int entries;	/* entries stored and consumed */
-	unsigned int slots;	/* slots consumed (resync not counted) */
+	unsigned int entries; /* entries stored and consumed */
+	unsigned int slots;   /* slots consumed (resync not counted) */
 	enum xpi_ring_fault fault;
 	uint32_t read_pointer;	/* as read at the start */
 	uint32_t write_pointer; /* as read (acquire) at the start */
@@ -111,7 +111,8 @@ static inline uint64_t xpi_ring_load_slot_(const unsigned char *page,
 {
 	uint64_t v;
 
-	__builtin_memcpy(&v, page + XPI_RING_SLOT_OFFSET + (unsigned long)slot * 8,
+	__builtin_memcpy(&v,
+			 page + XPI_RING_SLOT_OFFSET + (unsigned long)slot * 8,
 			 sizeof(v));
 	return v;
 }

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/growth.h"
 #include "invalidate-ring.h"
 #include "private.h"
 #include "tracker.h"
@@ -55,7 +56,7 @@ struct item {
 	} u;
 	uint8_t kind;
 	uint8_t sync;
-	uint16_t vcpu; /* synchronous slot to complete, or NO_VCPU */
+	uint16_t vcpu;	/* synchronous slot to complete, or NO_VCPU */
 	uint8_t has_op; /* ITEM_BFN: it wrote the drain's next op */
 };
 
@@ -77,15 +78,15 @@ struct xpi_listener {
 	/* One drain (see the top of this file). */
 	struct item it[DRAIN_MAX];
 	unsigned int nit;
-	unsigned int nsync;	/* items with a slot to complete */
-	unsigned int nops;	/* unmap ops written */
+	unsigned int nsync;		  /* items with a slot to complete */
+	unsigned int nops;		  /* unmap ops written */
 	uint16_t domid_now, ioserver_now; /* the server being drained */
-	unsigned int malformed; /* 1- or 2-byte INVALIDATEs, to log */
+	unsigned int malformed;		  /* 1- or 2-byte INVALIDATEs, to log */
 	struct pv_iommu_op ops[DRAIN_MAX];
-	uint64_t val[DRAIN_MAX];	/* each op's tracker record (tracker.h) */
-	uint64_t freed[DRAIN_MAX];	/* BFNs going back to the allocator */
-	unsigned int nsp;		/* superpage ops, ... */
-	uint16_t sp[DRAIN_MAX];		/* ... their indices in ops[] */
+	uint64_t val[DRAIN_MAX];   /* each op's tracker record (tracker.h) */
+	uint64_t freed[DRAIN_MAX]; /* BFNs going back to the allocator */
+	unsigned int nsp;	   /* superpage ops, ... */
+	uint16_t sp[DRAIN_MAX];	   /* ... their indices in ops[] */
 };
 
 XPI_EXPORT void xpi_listener_config_init(struct xpi_listener_config *cfg)
@@ -101,23 +102,29 @@ XPI_EXPORT int xpi_listener_new(xpi_handle *h,
 				const struct xpi_listener_config *cfg,
 				struct xpi_listener **out)
 {
-	struct xpi_listener_config defaults;
+	struct xpi_listener_config c;
 	struct xpi_listener *l;
 
 	if (out)
 		*out = NULL;
 	if (!h)
 		return -EINVAL;
-	if (!cfg) {
-		xpi_listener_config_init(&defaults);
-		cfg = &defaults;
-	}
-	if (!out || cfg->size != sizeof(*cfg) ||
-	    (cfg->flags & ~XPI_LISTENER_MANUAL_UNMAP) || cfg->budget == 0) {
+	xpi_listener_config_init(&c);
+	/* Read only as far as the caller's size (common/growth.h). */
+	if (cfg && xpi_copy_in(&c, sizeof(c), cfg, cfg->size)) {
 		xpi_err(h, -1,
-			"xpi_listener_new: NULL out, or bad config (size %zu,"
-			" flags 0x%x, budget %u)",
-			cfg->size, cfg->flags, cfg->budget);
+			"xpi_listener_new: a config of %zu bytes (this library"
+			" knows %zu)",
+			cfg->size, sizeof(c));
+		return -EINVAL;
+	}
+	cfg = &c;
+	if (!out || (cfg->flags & ~XPI_LISTENER_MANUAL_UNMAP) ||
+	    cfg->budget == 0) {
+		xpi_err(h, -1,
+			"xpi_listener_new: NULL out, or bad config (flags 0x%x,"
+			" budget %u)",
+			cfg->flags, cfg->budget);
 		return -EINVAL;
 	}
 	l = calloc(1, sizeof(*l));
@@ -177,8 +184,10 @@ XPI_EXPORT int xpi_listener_attach(struct xpi_listener *l, uint16_t domid,
 	l->port.nr_vcpus = nr_vcpus;
 	l->port.fd = -1;
 	if (!l->h->tops->ioreq) {
-		xpi_err(l->h, -1, "listener: the %s transport has no ioreq"
-			" servers", l->h->tops->name);
+		xpi_err(l->h, -1,
+			"listener: the %s transport has no ioreq"
+			" servers",
+			l->h->tops->name);
 		return -EOPNOTSUPP;
 	}
 	rc = l->h->tops->ioreq->attach(l->h, &l->port);
@@ -236,12 +245,12 @@ static int taken_superpage(const struct xpi_listener *l,
  * by each function that takes items, so that it stays in registers.
  */
 struct pass {
-	struct item *it;	       /* the next item */
-	unsigned int nops;	       /* unmap ops written */
-	struct xpi_tracker_pass tp;    /* the tracker's side of the pass */
-	int manual;		       /* XPI_LISTENER_MANUAL_UNMAP */
+	struct item *it;	    /* the next item */
+	unsigned int nops;	    /* unmap ops written */
+	struct xpi_tracker_pass tp; /* the tracker's side of the pass */
+	int manual;		    /* XPI_LISTENER_MANUAL_UNMAP */
 	uint16_t domid, ioserver;
-	struct pv_iommu_op op_tmpl;    /* an order-0 unmap op of the server */
+	struct pv_iommu_op op_tmpl; /* an order-0 unmap op of the server */
 	uint64_t received, buffered, sync;
 };
 
@@ -293,9 +302,10 @@ static inline struct item *push(struct pass *p, enum item_kind kind, int sync,
  * unmapping, its extent out of the tracker and its unmap op (once per
  * extent).  Every case; take_bfn() does the common one inline.
  */
-static __attribute__((noinline)) void
-take_bfn_slow(struct xpi_listener *l, struct pass *p, struct item *it,
-	      uint64_t bfn)
+static __attribute__((noinline)) void take_bfn_slow(struct xpi_listener *l,
+						    struct pass *p,
+						    struct item *it,
+						    uint64_t bfn)
 {
 	struct xpi_invalidate_event *ev = &it->u.ev;
 	struct xpi_mapping *m = &ev->mapping;
@@ -351,8 +361,8 @@ gone:
 unknown:
 	/* Another server's record holds the BFN in the map: this server's
 	 * lookup of the same page is in the tracker's shared table. */
-	if (xpi_tracker_pass_take_shared(&l->h->tracker, &p->tp, bfn,
-					 p->manual, &s) == 0) {
+	if (xpi_tracker_pass_take_shared(&l->h->tracker, &p->tp, bfn, p->manual,
+					 &s) == 0) {
 		xpi_tracker_unpack(&l->h->tracker, bfn, 0, s, m);
 		ev->known = 1;
 		ev->will_unmap = (uint8_t)!p->manual;
@@ -381,8 +391,9 @@ take_bfn(struct xpi_listener *l, struct pass *p, uint64_t bfn)
 {
 	struct item *it = push(p, ITEM_FAST, 0, NO_VCPU);
 
-	if (__builtin_expect(
-		    xpi_tracker_take_page(&p->tp, bfn, &l->val[p->nops]), 1)) {
+	if (__builtin_expect(xpi_tracker_take_page(&p->tp, bfn,
+						   &l->val[p->nops]),
+			     1)) {
 		struct pv_iommu_op *op = &l->ops[p->nops++];
 
 		*op = p->op_tmpl;
@@ -397,7 +408,6 @@ take_bfn(struct xpi_listener *l, struct pass *p, uint64_t bfn)
 		*p = q;
 	}
 }
-
 
 /* Under h->lock: a buffered ring's entries as the drain's items. */
 static int take_ring(struct xpi_listener *l, struct pass *pp, void *page,
@@ -528,8 +538,8 @@ static void take_ioreq(struct xpi_listener *l, struct pass *pp,
 static void callbacks(struct xpi_listener *l)
 {
 	const struct xpi_listener_config *c = &l->cfg;
-	void (*invalidate)(void *, const struct xpi_invalidate_event *) =
-		c->invalidate;
+	void (*invalidate)(void *,
+			   const struct xpi_invalidate_event *) = c->invalidate;
 	void *opaque = c->opaque;
 	struct xpi_invalidate_event ev;
 	struct item *it = l->it, *end = it + l->nit;
@@ -624,11 +634,13 @@ static int unmap_ops(struct xpi_listener *l)
 
 		for (; i < sent && ops[i].status == 0; i++) {
 			dst[k] = ops[i].u.unmap_foreign_page.bfn;
-			k += (size_t)xpi_tracker_rec_single_allocated(l->val[i]);
+			k += (size_t)xpi_tracker_rec_single_allocated(
+				l->val[i]);
 		}
 		pthread_mutex_lock(&h->lock);
-		if (__builtin_expect(
-			    xpi_bfn_give_back_locked(&h->bfn, dst, k) != 0, 0))
+		if (__builtin_expect(xpi_bfn_give_back_locked(&h->bfn, dst,
+							      k) != 0,
+				     0))
 			i = 0; /* no room: one by one below */
 	}
 	for (; i < nops; i++) {
@@ -639,7 +651,8 @@ static int unmap_ops(struct xpi_listener *l)
 			/* Still mapped: tracked again. */
 			errors += i < sent;
 			if (xpi_tracker_put_back(&h->tracker, base,
-						 pv_iommu_flags_order(op->flags),
+						 pv_iommu_flags_order(
+							 op->flags),
 						 s))
 				lost++;
 		} else if (xpi_tracker_rec_single_allocated(s)) {
@@ -657,8 +670,8 @@ static int unmap_ops(struct xpi_listener *l)
 		if (l->sp[j] < sent && op->status == 0 &&
 		    xpi_tracker_rec_allocated(l->val[l->sp[j]]))
 			xpi_bfn_free(h, op->u.unmap_foreign_page.bfn,
-				     UINT64_C(1)
-					     << pv_iommu_flags_order(op->flags));
+				     UINT64_C(1) << pv_iommu_flags_order(
+					     op->flags));
 	}
 	if (lost)
 		xpi_err(h, ENOMEM,
@@ -755,10 +768,11 @@ static int drain_once(struct xpi_listener *l, unsigned int max)
 	rc = take_ring(l, &p, l->buf,
 		       max < XPI_RING_SLOTS ? max : XPI_RING_SLOTS, &res);
 	/* Only an empty ring lets the synchronous ones go next. */
-	if (rc == -EPROTO || res.slots == res.write_pointer - res.read_pointer) {
+	if (rc == -EPROTO ||
+	    res.slots == res.write_pointer - res.read_pointer) {
 		for (unsigned int i = 0; i < nready; i++) {
-			unsigned char *r =
-				l->sync + (size_t)ready[i] * XPI_IOREQ_SIZE;
+			unsigned char *r = l->sync +
+					   (size_t)ready[i] * XPI_IOREQ_SIZE;
 
 			__atomic_store_n(&r[XPI_IOREQ_OFF_BITS],
 					 (uint8_t)((r[XPI_IOREQ_OFF_BITS] &
@@ -797,7 +811,8 @@ XPI_EXPORT int xpi_listener_dispatch(struct xpi_listener *l)
 	}
 	rc = l->h->tops->ioreq->ack(l->h, &l->port);
 	if (rc) {
-		xpi_err(l->h, -rc, "listener: reading the event channel failed");
+		xpi_err(l->h, -rc,
+			"listener: reading the event channel failed");
 		return rc;
 	}
 	while (total < l->cfg.budget) {

@@ -72,8 +72,8 @@ static int xen_fail(struct xpi_handle *h, struct xpi_ioreq_port *p,
 {
 	int err = errno ? errno : EIO;
 
-	xpi_err(h, err, "listener: %s for ioreq server %u of domain %u",
-		what, p->ioserver, p->domid);
+	xpi_err(h, err, "listener: %s for ioreq server %u of domain %u", what,
+		p->ioserver, p->domid);
 	xen_detach(h, p);
 	return -err;
 }
@@ -86,7 +86,8 @@ static int vcpu_ports_set(const struct xpi_ioreq_port *p)
 	for (unsigned int v = 0; v < p->nr_vcpus; v++) {
 		uint32_t port;
 
-		memcpy(&port, sync + v * XPI_IOREQ_SIZE + XPI_IOREQ_OFF_VP_EPORT,
+		memcpy(&port,
+		       sync + v * XPI_IOREQ_SIZE + XPI_IOREQ_OFF_VP_EPORT,
 		       sizeof(port));
 		if (!port)
 			return 0;
@@ -97,9 +98,9 @@ static int vcpu_ports_set(const struct xpi_ioreq_port *p)
 static int xen_attach(struct xpi_handle *h, struct xpi_ioreq_port *p)
 {
 	struct xentoollog_logger *lg = h->logger;
-	unsigned long sync_pages =
-		(p->nr_vcpus * XPI_IOREQ_SIZE + XPI_RING_PAGE_SIZE - 1) /
-		XPI_RING_PAGE_SIZE;
+	unsigned long sync_pages = (p->nr_vcpus * XPI_IOREQ_SIZE +
+				    XPI_RING_PAGE_SIZE - 1) /
+				   XPI_RING_PAGE_SIZE;
 	struct xen_port *x;
 	evtchn_port_t port;
 	void *addr = NULL;
@@ -113,9 +114,8 @@ static int xen_attach(struct xpi_handle *h, struct xpi_ioreq_port *p)
 	x->dmod = xendevicemodel_open((xentoollog_logger *)lg, 0);
 	if (!x->dmod)
 		return xen_fail(h, p, "xendevicemodel_open");
-	if (xendevicemodel_get_ioreq_server_info(x->dmod, p->domid,
-						 p->ioserver, NULL, NULL,
-						 &port))
+	if (xendevicemodel_get_ioreq_server_info(x->dmod, p->domid, p->ioserver,
+						 NULL, NULL, &port))
 		return xen_fail(h, p, "xendevicemodel_get_ioreq_server_info");
 	if (!port) {
 		/* Port 0 is never a channel: a server made with
@@ -127,9 +127,11 @@ static int xen_attach(struct xpi_handle *h, struct xpi_ioreq_port *p)
 	if (!x->fmem)
 		return xen_fail(h, p, "xenforeignmemory_open");
 	/* Frame 0: the buffered page; frames 1..: the synchronous ioreqs. */
-	x->fres = xenforeignmemory_map_resource(
-		x->fmem, p->domid, RESOURCE_IOREQ_SERVER, p->ioserver, 0,
-		1 + sync_pages, &addr, PROT_READ | PROT_WRITE, 0);
+	x->fres = xenforeignmemory_map_resource(x->fmem, p->domid,
+						RESOURCE_IOREQ_SERVER,
+						p->ioserver, 0, 1 + sync_pages,
+						&addr, PROT_READ | PROT_WRITE,
+						0);
 	if (!x->fres)
 		return xen_fail(h, p, "xenforeignmemory_map_resource");
 	p->buf = addr;

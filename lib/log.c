@@ -15,8 +15,8 @@ struct stderr_logger {
 };
 
 static const char *const level_names[XTL_NUM_LEVELS] = {
-	"none",	    "debug",  "verbose", "detail", "progress",
-	"info",	    "notice", "warning", "error",  "critical",
+	"none", "debug",  "verbose", "detail", "progress",
+	"info", "notice", "warning", "error",  "critical",
 };
 
 static __attribute__((format(printf, 5, 0))) void
@@ -49,8 +49,8 @@ struct xentoollog_logger *xpi_stderr_logger_new(void)
 				       ? XTL_DEBUG
 				       : XTL_WARN;
 #if HAVE_XEN
-	return (struct xentoollog_logger *)xtl_createlogger_stdiostream(
-		stderr, min, 0);
+	return (struct xentoollog_logger *)xtl_createlogger_stdiostream(stderr,
+									min, 0);
 #else
 	struct stderr_logger *l = calloc(1, sizeof(*l));
 

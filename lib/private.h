@@ -103,14 +103,14 @@ extern const struct xpi_transport_ops xpi_transport_xencall;
  */
 struct xpi_shared_rec {
 	uint64_t bfn;
-	uint64_t value;	/* the map's packed value (order 0) */
+	uint64_t value; /* the map's packed value (order 0) */
 };
 
 struct xpi_tracker {
 	struct xpi_radix map;
 	uint32_t attr[XPI_TRACK_ATTR_MAX]; /* domid << 16 | ioserver */
 	unsigned int nattr;
-	struct xpi_shared_rec *shared;	/* capshared slots, a power of 2 */
+	struct xpi_shared_rec *shared; /* capshared slots, a power of 2 */
 	size_t nshared, capshared;
 };
 
@@ -130,14 +130,14 @@ struct xpi_bfn_mag {
 
 struct xpi_bfn_alloc {
 	uint64_t base, count;
-	uint64_t next;		/* bump pointer, relative to base */
-	uint64_t *stack;	/* freed single BFNs */
+	uint64_t next;	 /* bump pointer, relative to base */
+	uint64_t *stack; /* freed single BFNs */
 	size_t nstack, capstack;
-	uint64_t reserved;	/* BFNs given up for good (RMRR conflicts) */
+	uint64_t reserved; /* BFNs given up for good (RMRR conflicts) */
 	pthread_key_t key;
 	int key_ok;
 	struct xpi_bfn_mag *mags;
-	uint64_t uid;		/* unique per allocator, for the TLS cache */
+	uint64_t uid; /* unique per allocator, for the TLS cache */
 };
 
 struct xpi_handle {
@@ -149,8 +149,8 @@ struct xpi_handle {
 	unsigned int max_batch_ops;
 	struct xpi_caps caps;
 	uint64_t bfn_base, bfn_count;
-	enum xpi_host host;	   /* what the open probe found (host.c) */
-	uint64_t xs_offset;	   /* XenServer's BFN offset, if it gave one */
+	enum xpi_host host; /* what the open probe found (host.c) */
+	uint64_t xs_offset; /* XenServer's BFN offset, if it gave one */
 
 	/* A plugged-in transport (xpi_options.transport), or zeros. */
 	struct xpi_transport plug;
@@ -192,8 +192,8 @@ static inline void xpi_tracker_unpack(const struct xpi_tracker *t,
 				      uint64_t base, unsigned int order,
 				      uint64_t value, struct xpi_mapping *m)
 {
-	uint32_t attr = t->attr[(value & XPI_RADIX_VALUE_MASK) >>
-				XPI_TRACK_ATTR_SHIFT];
+	uint32_t attr =
+		t->attr[(value & XPI_RADIX_VALUE_MASK) >> XPI_TRACK_ATTR_SHIFT];
 
 	m->bfn = base;
 	m->gfn = value & XPI_TRACK_GFN_MASK;
@@ -225,8 +225,8 @@ int xpi_tracker_remove(struct xpi_tracker *t, uint64_t bfn,
 int xpi_tracker_remove_foreign(struct xpi_tracker *t, uint64_t bfn,
 			       uint16_t ioserver, struct xpi_mapping *m);
 /* The k-th shared lookup record at bfn (beside the map's): 0 or -ENOENT. */
-int xpi_tracker_shared_nth(const struct xpi_tracker *t, uint64_t bfn,
-			   size_t k, struct xpi_mapping *m);
+int xpi_tracker_shared_nth(const struct xpi_tracker *t, uint64_t bfn, size_t k,
+			   struct xpi_mapping *m);
 /* Every record: the map's extents and the shared lookups. */
 uint64_t xpi_tracker_count(const struct xpi_tracker *t);
 /* Bytes the tracker's map and shared table take. */

@@ -36,7 +36,7 @@
 #define ATTR_LIMIT (1u << (56 - ATTR_SHIFT))
 
 #define NO_BFN UINT64_MAX
-#define VALUE_ATTR(v) ((unsigned int)(((v) & XPI_RADIX_VALUE_MASK) >> ATTR_SHIFT))
+#define VALUE_ATTR(v) ((unsigned int)(((v)&XPI_RADIX_VALUE_MASK) >> ATTR_SHIFT))
 
 int xpi_tracker_init(struct xpi_tracker *t)
 {
@@ -200,8 +200,7 @@ int xpi_tracker_attr_find(const struct xpi_tracker *t, uint16_t domid,
 	return attr_find(t, domid, ioserver);
 }
 
-static int attr_index(struct xpi_tracker *t, uint16_t domid,
-		      uint16_t ioserver)
+static int attr_index(struct xpi_tracker *t, uint16_t domid, uint16_t ioserver)
 {
 	int i = attr_find(t, domid, ioserver);
 
@@ -222,12 +221,13 @@ int xpi_tracker_add(struct xpi_tracker *t, const struct xpi_mapping *m)
 	idx = attr_index(t, m->domid, m->ioserver);
 	if (idx < 0)
 		return idx;
-	return xpi_tracker_insert_value(
-		t, m->bfn, m->order,
-		m->gfn | (uint64_t)(m->flags & 7) << FLAGS_SHIFT |
-			(m->lookup ? LOOKUP_BIT : 0) |
-			(m->allocated ? ALLOC_BIT : 0) |
-			(uint64_t)idx << ATTR_SHIFT);
+	return xpi_tracker_insert_value(t, m->bfn, m->order,
+					m->gfn |
+						(uint64_t)(m->flags & 7)
+							<< FLAGS_SHIFT |
+						(m->lookup ? LOOKUP_BIT : 0) |
+						(m->allocated ? ALLOC_BIT : 0) |
+						(uint64_t)idx << ATTR_SHIFT);
 }
 
 static void unpack(const struct xpi_tracker *t,
@@ -269,8 +269,8 @@ int xpi_tracker_remove(struct xpi_tracker *t, uint64_t bfn,
 	return 0;
 }
 
-int xpi_tracker_shared_nth(const struct xpi_tracker *t, uint64_t bfn,
-			   size_t k, struct xpi_mapping *m)
+int xpi_tracker_shared_nth(const struct xpi_tracker *t, uint64_t bfn, size_t k,
+			   struct xpi_mapping *m)
 {
 	size_t mask = t->capshared - 1;
 
@@ -554,8 +554,7 @@ int xpi_tracker_pass_take_shared(struct xpi_tracker *t,
 	uint64_t v;
 
 	if (tp->want == XPI_TRACKER_NO_ATTR || !t->nshared ||
-	    xpi_tracker_shared_take(t, bfn, (unsigned int)tp->want, !keep,
-				    &v))
+	    xpi_tracker_shared_take(t, bfn, (unsigned int)tp->want, !keep, &v))
 		return -ENOENT;
 	*rec = XPI_RADIX_ENTRY | v;
 	return 0;

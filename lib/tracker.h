@@ -154,11 +154,11 @@ _Static_assert(XPI_TRACK_FLAGS_SHIFT == 40 &&
 #endif
 
 #define XPI_TRACKER_TAIL(i)                                                    \
-	((uint64_t)((i) & 7) | (uint64_t)(((i) >> 3) & 1) << 24 |              \
+	((uint64_t)((i)&7) | (uint64_t)(((i) >> 3) & 1) << 24 |                \
 	 (uint64_t)(((i) >> 4) & 1) << 32)
 #define XPI_TRACKER_TAIL4(i)                                                   \
-	XPI_TRACKER_TAIL(i), XPI_TRACKER_TAIL(i + 1),                          \
-		XPI_TRACKER_TAIL(i + 2), XPI_TRACKER_TAIL(i + 3)
+	XPI_TRACKER_TAIL(i), XPI_TRACKER_TAIL(i + 1), XPI_TRACKER_TAIL(i + 2), \
+		XPI_TRACKER_TAIL(i + 3)
 
 static inline void xpi_tracker_rec_tail(uint64_t rec, struct xpi_mapping *m)
 {

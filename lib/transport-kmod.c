@@ -35,7 +35,8 @@ static int kmod_open(struct xpi_handle *h)
 		err = errno;
 		if (err == ENOENT)
 			xpi_err(h, -1,
-				XPI_SHIM_DEVICE " does not exist: load the"
+				XPI_SHIM_DEVICE
+				" does not exist: load the"
 				" privcmd_iommu module (see kmod/README.md)");
 		else
 			xpi_err(h, err, "cannot open " XPI_SHIM_DEVICE);
@@ -46,7 +47,8 @@ static int kmod_open(struct xpi_handle *h)
 	if (ioctl(t->fd, XPI_SHIM_IOCTL_INFO, &t->info)) {
 		err = errno;
 		xpi_err(h, err,
-			XPI_SHIM_DEVICE " does not answer the shim's INFO ioctl");
+			XPI_SHIM_DEVICE
+			" does not answer the shim's INFO ioctl");
 		goto fail;
 	}
 	if (t->info.version != XPI_SHIM_VERSION) {

@@ -102,7 +102,8 @@ static uint64_t plug_iotlb_flushes(struct xpi_handle *h)
 static int plug_ioreq_attach(struct xpi_handle *h, struct xpi_ioreq_port *port)
 {
 	if (!h->plug.ioreq_attach) {
-		xpi_err(h, -1, "listener: the %s transport has no ioreq servers",
+		xpi_err(h, -1,
+			"listener: the %s transport has no ioreq servers",
 			h->plug.name ? h->plug.name : "plugged-in");
 		return -EOPNOTSUPP;
 	}
@@ -123,9 +124,9 @@ static int plug_ioreq_ack(struct xpi_handle *h, struct xpi_ioreq_port *port)
 static int plug_ioreq_notify(struct xpi_handle *h, struct xpi_ioreq_port *port,
 			     const uint16_t *vcpus, unsigned int n)
 {
-	return h->plug.ioreq_notify ?
-		       h->plug.ioreq_notify(h->plug.data, port, vcpus, n) :
-		       0;
+	return h->plug.ioreq_notify
+		       ? h->plug.ioreq_notify(h->plug.data, port, vcpus, n)
+		       : 0;
 }
 
 static const struct xpi_ioreq_ops plug_ioreq = {
@@ -153,8 +154,8 @@ int xpi_transport_take(struct xpi_handle *h, const struct xpi_transport *t)
 	memset(&h->plug, 0, sizeof(h->plug));
 	if (!t)
 		return 0;
-	if (t->size < offsetof(struct xpi_transport, hypercall) +
-			      sizeof(t->hypercall)) {
+	if (t->size <
+	    offsetof(struct xpi_transport, hypercall) + sizeof(t->hypercall)) {
 		xpi_err(h, -1, "struct xpi_transport of %zu bytes is too small",
 			t->size);
 		return -EINVAL;

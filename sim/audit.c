@@ -68,7 +68,8 @@ static void fvec_push(struct fvec *v, uint16_t caller, uint64_t bfn,
 		v->p = p;
 		v->cap = cap;
 	}
-	v->p[v->n++] = (struct fpage){ .bfn = bfn, .mfn = mfn, .caller = caller };
+	v->p[v->n++] =
+		(struct fpage){ .bfn = bfn, .mfn = mfn, .caller = caller };
 }
 
 static int fpage_cmp(const void *x, const void *y)
@@ -91,14 +92,18 @@ static int audit_extent(void *opaque, const struct xpi_radix_extent *ext)
 	uint16_t dom = a->d->domid;
 
 	if (mfn >= sim->nframes || sim->nframes - mfn < n) {
-		violation(a, "dom%u bfn %#llx: extent reaches MFN %#llx beyond the host",
-			  dom, (unsigned long long)ext->base,
-			  (unsigned long long)mfn);
+		violation(
+			a,
+			"dom%u bfn %#llx: extent reaches MFN %#llx beyond the host",
+			dom, (unsigned long long)ext->base,
+			(unsigned long long)mfn);
 		return 0;
 	}
 	if (!(v & (IOV_R | IOV_W)))
-		violation(a, "dom%u bfn %#llx: extent neither readable nor writeable",
-			  dom, (unsigned long long)ext->base);
+		violation(
+			a,
+			"dom%u bfn %#llx: extent neither readable nor writeable",
+			dom, (unsigned long long)ext->base);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t m = mfn + i;
 
@@ -137,22 +142,28 @@ static void audit_domains(struct audit *a)
 			if (m == SIM_NO_MFN)
 				continue;
 			if (m >= sim->nframes) {
-				violation(a, "dom%u gfn %#llx: MFN beyond the host",
-					  i, (unsigned long long)g);
+				violation(
+					a,
+					"dom%u gfn %#llx: MFN beyond the host",
+					i, (unsigned long long)g);
 				continue;
 			}
 			f = &sim->frames[m];
 			if (f->flags & FRAME_XEN) {
 				if (m <= sim->scratch)
-					violation(a, "dom%u gfn %#llx is Xen's boot MFN %#llx",
-						  i, (unsigned long long)g,
-						  (unsigned long long)m);
+					violation(
+						a,
+						"dom%u gfn %#llx is Xen's boot MFN %#llx",
+						i, (unsigned long long)g,
+						(unsigned long long)m);
 				else
 					a->refs[m]++;
 			} else if (f->owner != i) {
-				violation(a, "dom%u gfn %#llx: MFN %#llx owned by %u",
-					  i, (unsigned long long)g,
-					  (unsigned long long)m, f->owner);
+				violation(
+					a,
+					"dom%u gfn %#llx: MFN %#llx owned by %u",
+					i, (unsigned long long)g,
+					(unsigned long long)m, f->owner);
 			} else {
 				a->refs[m]++;
 			}
@@ -186,18 +197,23 @@ static void audit_m2b(struct audit *a)
 		    i)
 			violation(a, "M2B entry %u missing from the index", i);
 		if (!sim_dom(sim, e->caller))
-			violation(a, "M2B entry %u: caller dom%u does not exist",
+			violation(a,
+				  "M2B entry %u: caller dom%u does not exist",
 				  i, e->caller);
 		if (e->mfn >= sim->nframes) {
 			violation(a, "M2B entry %u: MFN beyond the host", i);
 			continue;
 		}
-		if (e->order < 64 && !(e->bfn & ((UINT64_C(1) << e->order) - 1)))
+		if (e->order < 64 &&
+		    !(e->bfn & ((UINT64_C(1) << e->order) - 1)))
 			a->records[e->domid]++;
 		if (e->flags & M2B_SWAPPED) {
 			/* It holds its guest's scratch frame. */
-			if (lookup || !(sim->frames[e->mfn].flags & FRAME_SCRATCH))
-				violation(a, "M2B record %u: bad swapped record", i);
+			if (lookup ||
+			    !(sim->frames[e->mfn].flags & FRAME_SCRATCH))
+				violation(a,
+					  "M2B record %u: bad swapped record",
+					  i);
 			a->refs[e->mfn]++;
 			fvec_push(&a->m2b, e->caller, e->bfn, e->mfn);
 			continue;
@@ -211,16 +227,20 @@ static void audit_m2b(struct audit *a)
 			a->wrefs[e->mfn]++;
 		if (lookup) {
 			if (e->bfn != e->mfn)
-				violation(a, "lookup entry %u: BFN %#llx is not its MFN",
-					  i, (unsigned long long)e->bfn);
+				violation(
+					a,
+					"lookup entry %u: BFN %#llx is not its MFN",
+					i, (unsigned long long)e->bfn);
 		} else {
 			fvec_push(&a->m2b, e->caller, e->bfn, e->mfn);
 		}
 	}
 	for (unsigned int t = 0; t < XPI_DOMID_FIRST_RESERVED; t++) {
 		if (a->records[t] != sim->target_records[t])
-			violation(a, "dom%u: %u foreign/lookup records, quota counts %u",
-				  t, a->records[t], sim->target_records[t]);
+			violation(
+				a,
+				"dom%u: %u foreign/lookup records, quota counts %u",
+				t, a->records[t], sim->target_records[t]);
 		/* (Not checked against nr_pages: records may outlive their
 		 * target, and a new domain may reuse its domid.) */
 	}
@@ -239,8 +259,9 @@ static void audit_m2b(struct audit *a)
 		do {
 			const struct sim_m2b *e = &p->e[i];
 
-			if (!(e->flags & M2B_USED) || (e->flags & M2B_SWAPPED) ||
-			    e->mfn != m || p->e[e->next].prev != i) {
+			if (!(e->flags & M2B_USED) ||
+			    (e->flags & M2B_SWAPPED) || e->mfn != m ||
+			    p->e[e->next].prev != i) {
 				violation(a, "MFN %#llx: bad M2B list at %u",
 					  (unsigned long long)m, i);
 				break;
@@ -262,7 +283,8 @@ static void audit_foreign(struct audit *a)
 	int shown = 0;
 
 	if (a->iommu.oom || a->m2b.oom) {
-		violation(a, "auditor out of memory: foreign mappings unchecked");
+		violation(a,
+			  "auditor out of memory: foreign mappings unchecked");
 		return;
 	}
 	if (a->iommu.n > 1)
@@ -282,11 +304,12 @@ static void audit_foreign(struct audit *a)
 		if (shown++ < 16) {
 			const struct fpage *z = c <= 0 ? x : y;
 
-			violation(a, "dom%u bfn %#llx: %s", z->caller,
-				  (unsigned long long)z->bfn,
-				  c < 0	  ? "foreign IOMMU page without M2B entry" :
-				  c > 0	  ? "M2B entry without foreign IOMMU page" :
-					    "M2B and IOMMU disagree on the MFN");
+			violation(
+				a, "dom%u bfn %#llx: %s", z->caller,
+				(unsigned long long)z->bfn,
+				c < 0	? "foreign IOMMU page without M2B entry"
+				: c > 0 ? "M2B entry without foreign IOMMU page"
+					: "M2B and IOMMU disagree on the MFN");
 		} else {
 			a->n++;
 		}
@@ -313,10 +336,9 @@ static void audit_frames(struct audit *a)
 		c = sim_dom(sim, h->caller);
 		if (!c)
 			violation(a, "grant handle %u of a dead domain", i);
-		else if (h->has_bfn &&
-			 (xpi_radix_find(&c->iommu, h->bfn, &e) ||
-			  !(e.value & IOV_GRANT) ||
-			  (e.value & IOV_MFN_MASK) != h->mfn))
+		else if (h->has_bfn && (xpi_radix_find(&c->iommu, h->bfn, &e) ||
+					!(e.value & IOV_GRANT) ||
+					(e.value & IOV_MFN_MASK) != h->mfn))
 			violation(a, "grant handle %u: no IOMMU entry at %#llx",
 				  i, (unsigned long long)h->bfn);
 	}
@@ -328,16 +350,20 @@ static void audit_frames(struct audit *a)
 			continue;
 		if (d->scratch >= sim->nframes ||
 		    !(sim->frames[d->scratch].flags & FRAME_SCRATCH))
-			violation(a, "dom%u: scratch MFN %#llx is no scratch frame",
-				  i, (unsigned long long)d->scratch);
+			violation(
+				a,
+				"dom%u: scratch MFN %#llx is no scratch frame",
+				i, (unsigned long long)d->scratch);
 		else
 			a->refs[d->scratch]++;
 	}
 	/* The IOTLB rule: frames freed before the flush that ended them. */
 	for (uint64_t k = 0; k < sim->early_frees; k++) {
 		if (k < 16)
-			violation(a, "MFN %#llx freed while a stale IOTLB entry still reached it (references dropped before the flush)",
-				  (unsigned long long)sim->early_mfn[k]);
+			violation(
+				a,
+				"MFN %#llx freed while a stale IOTLB entry still reached it (references dropped before the flush)",
+				(unsigned long long)sim->early_mfn[k]);
 		else
 			a->n++;
 	}
@@ -350,10 +376,12 @@ static void audit_frames(struct audit *a)
 		unsigned long long mm = (unsigned long long)m;
 
 		if (f->aliases != a->aliases[m])
-			violation(a, "MFN %#llx: %u mapping records, expected %u",
+			violation(a,
+				  "MFN %#llx: %u mapping records, expected %u",
 				  mm, f->aliases, a->aliases[m]);
 		if (f->aliases > SIM_MAX_ALIASES)
-			violation(a, "MFN %#llx: %u mapping records, over the cap",
+			violation(a,
+				  "MFN %#llx: %u mapping records, over the cap",
 				  mm, f->aliases);
 		if (f->flags & FRAME_STALE)
 			violation(a, "MFN %#llx: stale between calls", mm);
@@ -362,14 +390,17 @@ static void audit_frames(struct audit *a)
 		if (m <= sim->scratch) {
 			a->refs[m]++;
 			if (!(f->flags & FRAME_XEN))
-				violation(a, "MFN %#llx: Xen's frame not Xen's", mm);
+				violation(a, "MFN %#llx: Xen's frame not Xen's",
+					  mm);
 		}
 		if (f->refs != a->refs[m])
-			violation(a, "MFN %#llx: %u references, expected %u", mm,
-				  f->refs, a->refs[m]);
+			violation(a, "MFN %#llx: %u references, expected %u",
+				  mm, f->refs, a->refs[m]);
 		if (f->wrefs != a->wrefs[m])
-			violation(a, "MFN %#llx: %u writable references, expected %u",
-				  mm, f->wrefs, a->wrefs[m]);
+			violation(
+				a,
+				"MFN %#llx: %u writable references, expected %u",
+				mm, f->wrefs, a->wrefs[m]);
 		if (f->flags & FRAME_FREE) {
 			nfree++;
 			if (f->refs || f->wrefs || f->m2b ||
@@ -382,15 +413,19 @@ static void audit_frames(struct audit *a)
 		}
 		if ((f->flags & FRAME_SCRATCH) &&
 		    (!(f->flags & FRAME_XEN) || m <= sim->scratch))
-			violation(a, "MFN %#llx: a scratch frame not Xen's", mm);
+			violation(a, "MFN %#llx: a scratch frame not Xen's",
+				  mm);
 		if ((f->flags & FRAME_XEN) && f->owner != SIM_DOMID_XEN)
 			violation(a, "MFN %#llx: Xen's frame owned by %u", mm,
 				  f->owner);
 		if (f->owner < XPI_DOMID_FIRST_RESERVED && a->owned[m] != 1)
-			violation(a, "MFN %#llx: owned by dom%u, in %u p2m entries",
-				  mm, f->owner, a->owned[m]);
+			violation(
+				a,
+				"MFN %#llx: owned by dom%u, in %u p2m entries",
+				mm, f->owner, a->owned[m]);
 		if ((f->flags & FRAME_PINNED) && f->wrefs)
-			violation(a, "MFN %#llx: pinned with writable references",
+			violation(a,
+				  "MFN %#llx: pinned with writable references",
 				  mm);
 	}
 	if (nfree != sim->st.free_frames)
@@ -419,25 +454,30 @@ static void audit_ioreq(struct audit *a)
 					     __ATOMIC_ACQUIRE);
 			wp = s->buf->write_pointer;
 			if (wp - rp > SIM_BUF_SLOTS)
-				violation(a, "dom%u ioserver %u: ring pointers %u/%u",
-					  i, s->id, rp, wp);
+				violation(
+					a,
+					"dom%u ioserver %u: ring pointers %u/%u",
+					i, s->id, rp, wp);
 			for (unsigned int v = 0; v < sim->cfg.ioreq_vcpus; v++)
 				if (s->issued[v] == SYNC_BFN)
 					bfn_sync = 1;
 			if (bfn_sync != s->bfn_outstanding)
-				violation(a, "dom%u ioserver %u: outstanding flag wrong",
-					  i, s->id);
+				violation(
+					a,
+					"dom%u ioserver %u: outstanding flag wrong",
+					i, s->id);
 			if (s->st.waiting != s->qlen)
-				violation(a, "dom%u ioserver %u: waiting count wrong",
-					  i, s->id);
+				violation(
+					a,
+					"dom%u ioserver %u: waiting count wrong",
+					i, s->id);
 		}
 	}
 }
 
-XPI_EXPORT long xpi_sim_audit(struct xpi_sim *sim,
-			      void (*report)(void *opaque,
-					     const char *violation),
-			      void *opaque)
+XPI_EXPORT long
+xpi_sim_audit(struct xpi_sim *sim,
+	      void (*report)(void *opaque, const char *violation), void *opaque)
 {
 	struct audit a = { .sim = sim, .report = report, .opaque = opaque };
 	long n;

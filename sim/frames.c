@@ -134,8 +134,8 @@ int sim_iotlb_reserve(struct xpi_sim *sim, size_t n)
 void sim_iotlb_stale(struct xpi_sim *sim, uint64_t mfn, uint64_t n, int put,
 		     int writable)
 {
-	struct sim_iotlb_pend *last = sim->npend ? &sim->pend[sim->npend - 1] :
-						    NULL;
+	struct sim_iotlb_pend *last = sim->npend ? &sim->pend[sim->npend - 1]
+						 : NULL;
 
 	for (uint64_t i = 0; i < n; i++)
 		sim->frames[mfn + i].flags |= FRAME_STALE;
@@ -266,8 +266,8 @@ static uint64_t pick_scattered(struct xpi_sim *sim, uint64_t prev)
 	}
 	start = sim_prng(sim) % sim->nframes;
 	for (uint64_t k = 0; k < sim->nframes; k++) {
-		c = start + k < sim->nframes ? start + k :
-					       start + k - sim->nframes;
+		c = start + k < sim->nframes ? start + k
+					     : start + k - sim->nframes;
 		if ((sim->frames[c].flags & FRAME_FREE) &&
 		    (prev == SIM_NO_MFN || !adjacent(c, prev)))
 			return c;
@@ -342,8 +342,7 @@ static uint32_t key_hash(int lookup, uint16_t caller, uint64_t bfn,
 
 static uint32_t entry_hash(const struct sim_m2b *e)
 {
-	return key_hash(e->flags & M2B_LOOKUP, e->caller, e->bfn,
-			e->ioserver);
+	return key_hash(e->flags & M2B_LOOKUP, e->caller, e->bfn, e->ioserver);
 }
 
 static int rehash(struct sim_m2b_pool *p, uint32_t nslots)
@@ -499,8 +498,7 @@ void sim_m2b_del(struct xpi_sim *sim, uint32_t idx)
 	struct sim_m2b *e = &p->e[idx];
 	uint32_t mask = p->nslots - 1, i, j;
 
-	i = find_slot(p, e->flags & M2B_LOOKUP, e->caller, e->bfn,
-		      e->ioserver);
+	i = find_slot(p, e->flags & M2B_LOOKUP, e->caller, e->bfn, e->ioserver);
 	if (!(e->flags & M2B_SWAPPED))
 		list_del(sim, idx);
 	/* Backward-shift deletion keeps probe chains whole, no tombstones. */

@@ -99,9 +99,8 @@ static int bfn_map_check(struct xpi_sim *sim, struct sim_domain *c,
 }
 
 XPI_EXPORT int xpi_sim_grant_map(struct xpi_sim *sim, uint16_t caller,
-				 uint16_t granter, uint32_t ref,
-				 uint32_t flags, uint64_t *dev_bus_addr,
-				 uint32_t *handle)
+				 uint16_t granter, uint32_t ref, uint32_t flags,
+				 uint64_t *dev_bus_addr, uint32_t *handle)
 {
 	struct sim_domain *c, *g;
 	struct sim_grant *gr;

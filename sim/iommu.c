@@ -26,15 +26,14 @@ void sim_extent_drop_refs(struct xpi_sim *sim, uint64_t value,
  * higher order is first split into single pages, so that its other pages
  * keep their frames.
  */
-int sim_swap_to_scratch(struct xpi_sim *sim, struct sim_domain *d,
-			uint64_t bfn, uint64_t scratch)
+int sim_swap_to_scratch(struct xpi_sim *sim, struct sim_domain *d, uint64_t bfn,
+			uint64_t scratch)
 {
 	struct xpi_radix_extent ext;
 	uint64_t n, i, attrs;
 	int rc = 0;
 
-	if (xpi_radix_find(&d->iommu, bfn, &ext) ||
-	    !(ext.value & IOV_FOREIGN))
+	if (xpi_radix_find(&d->iommu, bfn, &ext) || !(ext.value & IOV_FOREIGN))
 		return -ENOENT;
 	attrs = ext.value & ~IOV_MFN_MASK;
 	if (ext.order > 0) {

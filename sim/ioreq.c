@@ -341,8 +341,8 @@ static int lookup_server(struct xpi_sim *sim, uint16_t domid, uint16_t id,
 	return *s ? 0 : -ENOENT;
 }
 
-XPI_EXPORT int xpi_sim_ioreq_server_destroy(struct xpi_sim *sim,
-					    uint16_t domid, uint16_t id)
+XPI_EXPORT int xpi_sim_ioreq_server_destroy(struct xpi_sim *sim, uint16_t domid,
+					    uint16_t id)
 {
 	struct sim_ioserver *s;
 	int rc;
@@ -422,7 +422,8 @@ XPI_EXPORT int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid,
 			bits = __atomic_load_n(&r->bits, __ATOMIC_ACQUIRE);
 			if ((bits & 0xf) != SIM_STATE_IORESP_READY)
 				continue;
-			__atomic_store_n(&r->bits, (uint8_t)SIM_STATE_IOREQ_NONE,
+			__atomic_store_n(&r->bits,
+					 (uint8_t)SIM_STATE_IOREQ_NONE,
 					 __ATOMIC_RELAXED);
 			if (s->issued[v] == SYNC_BFN)
 				s->bfn_outstanding = 0;
@@ -437,8 +438,8 @@ XPI_EXPORT int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid,
 }
 
 XPI_EXPORT int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim,
-					       uint16_t domid, uint16_t id,
-					       int enabled)
+						uint16_t domid, uint16_t id,
+						int enabled)
 {
 	struct sim_ioserver *s;
 	int rc;

@@ -14,8 +14,8 @@ static uint64_t order_mask(unsigned int order)
 	return (UINT64_C(1) << order) - 1;
 }
 
-static int iommu_insert(struct xpi_sim *sim, struct sim_domain *d,
-			uint64_t bfn, unsigned int order, uint64_t value)
+static int iommu_insert(struct xpi_sim *sim, struct sim_domain *d, uint64_t bfn,
+			unsigned int order, uint64_t value)
 {
 	int rc = xpi_radix_insert(&d->iommu, bfn, order, value);
 
@@ -39,8 +39,7 @@ static void iommu_remove(struct xpi_sim *sim, struct sim_domain *d,
  * The "order" check: the order is allowed, the BFN aligned and the whole
  * range inside the BFN width.
  */
-static int order_ok(const struct xpi_sim *sim, uint64_t bfn,
-		    unsigned int order)
+static int order_ok(const struct xpi_sim *sim, uint64_t bfn, unsigned int order)
 {
 	uint64_t limit;
 
@@ -218,9 +217,9 @@ static int op_unmap_page(struct xpi_sim *sim, struct sim_domain *c,
 }
 
 /* The foreign domain and ioreq server checks shared by map and lookup. */
-static int foreign_target(const struct xpi_sim *sim,
-			  const struct sim_domain *c, uint16_t domid,
-			  uint16_t ioserver, struct sim_domain **t)
+static int foreign_target(const struct xpi_sim *sim, const struct sim_domain *c,
+			  uint16_t domid, uint16_t ioserver,
+			  struct sim_domain **t)
 {
 	if (domid == c->domid || domid == XPI_DOMID_SELF)
 		return -EPERM;
@@ -304,7 +303,8 @@ static int op_map_foreign(struct xpi_sim *sim, struct sim_domain *c,
 		.ioserver = ios,
 		.caller = c->domid,
 		.order = (uint8_t)order,
-		.flags = (uint8_t)(((op->flags & IOMMUOP_swap_mfn) ? M2B_SWAP : 0) |
+		.flags = (uint8_t)(((op->flags & IOMMUOP_swap_mfn) ? M2B_SWAP
+								   : 0) |
 				   (w ? M2B_WRITABLE : 0)),
 	};
 	for (uint64_t i = 0; i < n; i++) {
@@ -364,8 +364,9 @@ static int op_lookup_foreign(struct xpi_sim *sim, struct sim_domain *c,
 		sim->target_records[domid]++;
 	}
 	op->u.lookup_foreign_page.bfn = mfn;
-	op->flags = pv_iommu_flags_set_order(
-		IOMMUOP_readable | IOMMUOP_writeable, sim_caps_order(sim));
+	op->flags = pv_iommu_flags_set_order(IOMMUOP_readable |
+						     IOMMUOP_writeable,
+					     sim_caps_order(sim));
 	return 0;
 }
 
@@ -464,8 +465,7 @@ int sim_draft_op(struct xpi_sim *sim, struct sim_domain *c,
 			caps |= IOMMU_QUERY_map_cap;
 		if (sim_map_all_gfns(sim, c->domid))
 			caps |= IOMMU_QUERY_map_all_gfns;
-		op->flags = pv_iommu_flags_set_order(caps,
-						     sim_caps_order(sim));
+		op->flags = pv_iommu_flags_set_order(caps, sim_caps_order(sim));
 		return 0;
 	}
 	case IOMMUOP_map_page:
@@ -502,17 +502,14 @@ int sim_draft_op(struct xpi_sim *sim, struct sim_domain *c,
 	}
 }
 
-XPI_EXPORT long xpi_sim_iommu_op(struct xpi_sim *sim, uint16_t caller,
-				 struct pv_iommu_op *ops, unsigned int count)
+/* The draft personality's do_iommu_op (hypercall.c picks it). */
+long sim_draft_iommu_op(struct xpi_sim *sim, uint16_t caller,
+			struct pv_iommu_op *ops, unsigned int count)
 {
 	unsigned int every, seg = 0;
 	struct sim_domain *c;
 	long rc = 0;
 
-	if (!sim)
-		return -EINVAL;
-	if (sim->cfg.personality != XPI_SIM_PERSONALITY_DRAFT)
-		return sim_xs_iommu_op(sim, caller, ops, count);
 	SIM_LOCK(sim);
 	every = sim->cfg.preempt_every;
 	c = sim_dom(sim, caller);

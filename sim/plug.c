@@ -16,6 +16,7 @@
 #include <xenpviommu.h>
 #include <xenpviommu/transport.h>
 
+#include "common/growth.h"
 #include "sim-private.h"
 
 struct sim_tdata {
@@ -24,8 +25,8 @@ struct sim_tdata {
 	uint16_t caller;
 };
 
-static int st_hypercall(void *data, struct pv_iommu_op *ops,
-			unsigned int count, unsigned int *done)
+static int st_hypercall(void *data, struct pv_iommu_op *ops, unsigned int count,
+			unsigned int *done)
 {
 	struct sim_tdata *t = data;
 	struct xpi_sim *sim = t->sim;
@@ -157,12 +158,8 @@ XPI_EXPORT int xpi_sim_open(xpi_handle **out, struct xentoollog_logger *logger,
 	if (out)
 		*out = NULL;
 	xpi_options_init(&o);
-	if (opts) {
-		if (opts->size < sizeof(size_t) || opts->size > sizeof(o))
-			return -EINVAL;
-		memcpy(&o, opts, opts->size);
-		o.size = sizeof(o);
-	}
+	if (opts && xpi_copy_in(&o, sizeof(o), opts, opts->size))
+		return -EINVAL;
 	rc = xpi_sim_transport(sim, caller, &tr);
 	if (rc)
 		return rc;

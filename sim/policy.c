@@ -16,8 +16,7 @@ struct sim_domain *sim_dom(const struct xpi_sim *sim, uint16_t domid)
 	return sim->dom[domid];
 }
 
-int sim_privileged(const struct xpi_sim *sim, uint16_t caller,
-		   uint16_t target)
+int sim_privileged(const struct xpi_sim *sim, uint16_t caller, uint16_t target)
 {
 	const struct sim_domain *c = sim_dom(sim, caller);
 

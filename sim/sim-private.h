@@ -57,7 +57,7 @@
 #define FRAME_FREE 0x1u
 #define FRAME_XEN 0x2u
 #define FRAME_PINNED 0x4u
-#define FRAME_STALE 0x8u   /* an unflushed IOTLB entry may still reach it */
+#define FRAME_STALE 0x8u    /* an unflushed IOTLB entry may still reach it */
 #define FRAME_SCRATCH 0x10u /* a guest's scratch frame (with FRAME_XEN) */
 #define FRAME_XS_PIN 0x20u  /* XenServer's _PGC_foreign_map bit (one ref) */
 
@@ -135,10 +135,10 @@ struct sim_m2b {
 struct sim_m2b_pool {
 	struct sim_m2b *e;
 	uint32_t cap, used, free_head; /* free_head: index + 1, 0: none */
-	uint64_t live;			/* entries on frame lists */
-	uint64_t records;		/* used slots (live + swapped) */
-	uint32_t *slot;			/* index + 1, 0: empty */
-	uint32_t nslots;		/* power of two */
+	uint64_t live;		       /* entries on frame lists */
+	uint64_t records;	       /* used slots (live + swapped) */
+	uint32_t *slot;		       /* index + 1, 0: empty */
+	uint32_t nslots;	       /* power of two */
 };
 
 /* What an issued synchronous slot carries. */
@@ -213,13 +213,13 @@ struct xpi_sim {
 	int changed; /* an IOMMU entry changed in the current segment */
 	struct sim_iotlb_pend *pend; /* stale since the last flush */
 	size_t npend, pendcap;
-	int release_before_flush;   /* test hook: 37fded6's order */
+	int release_before_flush; /* test hook: 37fded6's order */
 	/* Test hook (M-1): one balloon-out during the next map_page, between
 	 * its owner check and its references; old: 37fded6's order. */
 	int map_race_armed, map_race_old;
 	uint16_t map_race_domid;
 	uint64_t map_race_gfn;
-	uint64_t early_frees;	    /* frames freed while stale, unreported */
+	uint64_t early_frees; /* frames freed while stale, unreported */
 	uint64_t early_mfn[16];
 	/* Foreign extents + lookup entries per target domid (quota). */
 	uint32_t target_records[XPI_DOMID_FIRST_RESERVED];
@@ -258,6 +258,8 @@ int sim_draft_op(struct xpi_sim *sim, struct sim_domain *c,
 
 /* xenserver.c: the other personalities (docs/xenserver-model.md). */
 int sim_xs_check_config(const struct xpi_sim_config *c);
+long sim_draft_iommu_op(struct xpi_sim *sim, uint16_t caller,
+			struct pv_iommu_op *ops, unsigned int count);
 long sim_xs_iommu_op(struct xpi_sim *sim, uint16_t caller,
 		     struct pv_iommu_op *ops, unsigned int count);
 int sim_xs_offset_region(const struct xpi_sim *sim, uint16_t domid,
@@ -265,8 +267,7 @@ int sim_xs_offset_region(const struct xpi_sim *sim, uint16_t domid,
 
 /* sim.c: domains and policy. */
 struct sim_domain *sim_dom(const struct xpi_sim *sim, uint16_t domid);
-int sim_privileged(const struct xpi_sim *sim, uint16_t caller,
-		   uint16_t target);
+int sim_privileged(const struct xpi_sim *sim, uint16_t caller, uint16_t target);
 int sim_map_cap(const struct xpi_sim *sim, uint16_t domid);
 int sim_map_all_gfns(const struct xpi_sim *sim, uint16_t domid);
 unsigned int sim_caps_order(const struct xpi_sim *sim);
@@ -289,8 +290,8 @@ uint64_t sim_scratch_get(struct xpi_sim *sim, struct sim_domain *t);
 /* ops.c: IOMMU table helpers shared with ballooning and grants. */
 void sim_extent_drop_refs(struct xpi_sim *sim, uint64_t value,
 			  unsigned int order);
-int sim_swap_to_scratch(struct xpi_sim *sim, struct sim_domain *d,
-			uint64_t bfn, uint64_t scratch);
+int sim_swap_to_scratch(struct xpi_sim *sim, struct sim_domain *d, uint64_t bfn,
+			uint64_t scratch);
 
 /* ioreq.c */
 void sim_invalidate(struct xpi_sim *sim, uint16_t domid, uint16_t ioserver,

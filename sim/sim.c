@@ -384,10 +384,12 @@ XPI_EXPORT int xpi_sim_iommu_lookup(struct xpi_sim *sim, uint16_t domid,
 		*mfn = (ext.value & IOV_MFN_MASK) + (bfn - ext.base);
 		if (flags)
 			*flags = pv_iommu_flags_set_order(
-				(uint16_t)(((ext.value & IOV_R) ?
-						    IOMMU_OP_readable : 0) |
-					   ((ext.value & IOV_W) ?
-						    IOMMU_OP_writeable : 0)),
+				(uint16_t)(((ext.value & IOV_R)
+						    ? IOMMU_OP_readable
+						    : 0) |
+					   ((ext.value & IOV_W)
+						    ? IOMMU_OP_writeable
+						    : 0)),
 				ext.order);
 	} else if (sim_one_to_one(sim, domid, bfn)) {
 		*mfn = bfn;
@@ -448,8 +450,7 @@ XPI_EXPORT size_t xpi_sim_memory_bytes(const struct xpi_sim *sim)
 		return 0;
 	SIM_LOCK(s);
 	n = sizeof(*s) + s->nframes * sizeof(*s->frames) +
-	    sim_m2b_bytes(&s->m2b) +
-	    (size_t)s->nhandles * sizeof(*s->handles);
+	    sim_m2b_bytes(&s->m2b) + (size_t)s->nhandles * sizeof(*s->handles);
 	for (unsigned int i = 0; i < XPI_DOMID_FIRST_RESERVED; i++) {
 		const struct sim_domain *d = s->dom[i];
 

@@ -49,6 +49,12 @@ START_TEST(append_returns_indices)
 	ck_assert_int_eq(xpi_batch_add_unmap_foreign(b, HIGH, 0, 0), 4);
 	ck_assert_uint_eq(xpi_batch_count(b), 5);
 	ck_assert_int_eq(xpi_batch_status(b, 0), -EAGAIN);
+	{
+		int st = 1;
+
+		ck_assert_int_eq(xpi_batch_get_status(b, 0, &st), -EAGAIN);
+		ck_assert_int_eq(st, 1);
+	}
 	xpi_batch_reset(b);
 	ck_assert_uint_eq(xpi_batch_count(b), 0);
 }
@@ -125,6 +131,18 @@ START_TEST(append_bad_input)
 	/* a bad index is not -EINVAL, the status of a refused op */
 	ck_assert_int_eq(xpi_batch_status(b, n), -ERANGE);
 	ck_assert_int_eq(xpi_batch_status(b, SIZE_MAX), -ERANGE);
+	/* xpi_batch_get_status(): the call's errors apart from the op's */
+	{
+		int st = 1;
+
+		ck_assert_int_eq(xpi_batch_get_status(b, 0, &st), 0);
+		ck_assert_int_eq(st, -EINVAL);
+		st = 1;
+		ck_assert_int_eq(xpi_batch_get_status(b, n, &st), -ERANGE);
+		ck_assert_int_eq(st, 1);
+		ck_assert_int_eq(xpi_batch_get_status(NULL, 0, &st), -EINVAL);
+		ck_assert_int_eq(xpi_batch_get_status(b, 0, NULL), -EINVAL);
+	}
 	ck_assert_int_eq(xpi_batch_get_op(b, 0, NULL), -EINVAL);
 	ck_assert_uint_eq(xpi_batch_count(NULL), 0);
 	xpi_batch_free(NULL);
@@ -138,8 +156,7 @@ START_TEST(bad_op_does_not_stop_the_rest)
 {
 	xt_expect_error("batch: op 1");
 	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1000, 0, RW), 0);
-	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 1, 1001, 0, 0x40 | RW),
-			 1);
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 1, 1001, 0, 0x40 | RW), 1);
 	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 2, 1002, 0, RW), 2);
 	ck_assert_int_eq(xpi_batch_submit(b), 2);
 	ck_assert_int_eq(xpi_batch_status(b, 0), 0);
@@ -367,8 +384,10 @@ START_TEST(flag_bits_above_15_are_refused)
 	ck_assert_int_eq(xpi_batch_submit(b), 1);
 	ck_assert_int_eq(xpi_batch_status(b, (size_t)i_map), -EINVAL);
 	ck_assert_int_eq(xpi_batch_status(b, (size_t)i_foreign), -EINVAL);
-	ck_assert(xt_log_seen("op 0 (subop 2): flag bits above bit 15"));
-	ck_assert(xt_log_seen("op 1 (subop 4): flag bits above bit 15"));
+	ck_assert(xt_log_seen(
+		"op 0 (subop 2, map_page): flag bits above bit 15"));
+	ck_assert(xt_log_seen(
+		"op 1 (subop 4, map_foreign_page): flag bits above bit 15"));
 	ck_assert_uint_eq(stats().ops - before.ops, 1);
 	ck_assert_uint_eq(xpi_mapping_count(h), 1);
 	{
@@ -431,7 +450,8 @@ START_TEST(all_or_nothing_keeps_lookups)
 	ck_assert_int_eq(xpi_batch_set_policy(b, XPI_BATCH_ALL_OR_NOTHING), 0);
 	ck_assert_int_eq(xpi_batch_add_lookup_foreign(b, 1, 7, ios), 0);
 	ck_assert_int_eq(xpi_batch_add_map(b, HIGH, 1000, 0, RW), 1);
-	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 9, 0, 0, RW), 2); /* -EPERM */
+	ck_assert_int_eq(xpi_batch_add_map(b, HIGH + 9, 0, 0, RW),
+			 2); /* -EPERM */
 	ck_assert_int_eq(xpi_batch_submit(b), -EPERM);
 	ck_assert_int_eq(xpi_batch_status(b, 0), 0);	      /* not undone */
 	ck_assert_int_eq(xpi_batch_status(b, 1), -ECANCELED); /* undone */
@@ -486,7 +506,8 @@ START_TEST(map_range_helpers)
 	ck_assert_uint_eq(after.ops - before.ops, 1);
 	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 2, 700, &mfn, NULL), 0);
 	ck_assert_int_eq(xpi_close(g), 0);
-	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 2, 700, &mfn, NULL), -ENOENT);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 2, 700, &mfn, NULL),
+			 -ENOENT);
 
 	ck_assert_int_eq(xpi_map_range(h, HIGH, 1024, 512, RW), 0);
 	xt_expect_error("");

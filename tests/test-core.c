@@ -2,6 +2,8 @@
 /* Opening, probing, transport choice, caps and closing. */
 #include "config.h"
 
+#include <stddef.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -161,6 +163,11 @@ START_TEST(open_bad_input)
 	o = sim_opts();
 	o.size = sizeof(o) + 8;
 	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), -EINVAL);
+	tr.close(tr.data); /* an unreadable struct: its transport untouched */
+	o = sim_opts();
+	o.size = sizeof(size_t) - 1;
+	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), -EINVAL);
+	tr.close(tr.data);
 	o = sim_opts();
 	o.hypercall = 64;
 	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), -EINVAL);
@@ -188,6 +195,25 @@ START_TEST(open_bad_input)
 	ck_assert_int_lt(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
 	ck_assert_ptr_null(h);
 	ck_assert_uint_ge(xt_log_count(XTL_ERROR), 10);
+}
+END_TEST
+
+/* An older caller's struct: read as far as its size, defaults beyond. */
+START_TEST(options_read_to_callers_size)
+{
+	struct xpi_options o;
+	xpi_handle *h = NULL;
+
+	xpi_options_init(&o);
+	o.size = offsetof(struct xpi_options, max_batch_ops);
+	o.max_batch_ops = 0; /* invalid, but beyond the caller's size */
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, 0, &o), 0);
+	ck_assert_uint_eq(h->max_batch_ops, XPI_BATCH_DEFAULT_MAX_OPS);
+	xpi_close(h);
+	/* The same field inside the caller's size is read, and refused. */
+	o.size = sizeof(o);
+	xt_expect_error("max_batch_ops");
+	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, 0, &o), -EINVAL);
 }
 END_TEST
 
@@ -303,7 +329,8 @@ START_TEST(accessors_bad_input)
 		struct pv_iommu_op op;
 
 		ck_assert_int_eq(xpi_batch_new(h, &b), 0);
-		ck_assert_int_eq(xpi_batch_set_policy(b, (enum xpi_batch_policy)9),
+		ck_assert_int_eq(xpi_batch_set_policy(b,
+						      (enum xpi_batch_policy)9),
 				 -EINVAL);
 		ck_assert(xt_log_seen("batch: unknown policy 9"));
 		ck_assert_int_eq(xpi_batch_set_max_ops(b, 0), -EINVAL);
@@ -377,6 +404,7 @@ int main(void)
 	XT_ADD_DRAFT_ONLY(tc, strategy_follows_map_cap);
 	tcase_add_test(tc, no_do_iommu_op_is_not_supported);
 	tcase_add_test(tc, open_bad_input);
+	tcase_add_test(tc, options_read_to_callers_size);
 	tcase_add_test(tc, environment_overrides);
 	tcase_add_test(tc, auto_without_xen_says_so_once);
 	tcase_add_test(tc, explicit_kernel_backends_without_xen);

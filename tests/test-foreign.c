@@ -204,8 +204,7 @@ START_TEST(hypervisor_statuses_per_gfn)
 	uint64_t gfn = 5, beyond = NPAGES + 10, bfn;
 	int st;
 
-	ck_assert_int_eq(xpi_foreign_map(h, 9, ios, &gfn, 1, RW, &bfn, &st),
-			 0);
+	ck_assert_int_eq(xpi_foreign_map(h, 9, ios, &gfn, 1, RW, &bfn, &st), 0);
 	ck_assert_int_eq(st, -ENXIO); /* no such domain */
 	ck_assert_uint_eq(bfn, UINT64_MAX);
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios + 1, &gfn, 1, RW, &bfn,
@@ -289,7 +288,7 @@ END_TEST
 /* What a listener's invalidate callback saw. */
 struct seen {
 	unsigned int n, known;
-	uint16_t ioserver;	   /* the server every known event named */
+	uint16_t ioserver; /* the server every known event named */
 	struct xpi_mapping last;
 };
 
@@ -362,7 +361,8 @@ START_TEST(two_servers_look_one_page_up)
 	/* close ends both records */
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, &gfn, 1, RW, &b1, NULL),
 			 1);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, &gfn, 1, RW, &b2, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, &gfn, 1, RW, &b2,
+					 NULL),
 			 1);
 	ck_assert_uint_eq(b1, mfn);
 	ck_assert_uint_eq(b2, mfn);
@@ -387,7 +387,8 @@ START_TEST(two_servers_look_one_page_up)
 	h = xt_open(sim, 0);
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, &gfn, 1, RW, &b1, NULL),
 			 1);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, &gfn, 1, RW, &b2, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, &gfn, 1, RW, &b2,
+					 NULL),
 			 1);
 	{
 		int st = 1;
@@ -400,21 +401,24 @@ START_TEST(two_servers_look_one_page_up)
 	ck_assert_uint_eq(fi.m2b_entries, 0);
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, &gfn, 1, RW, &b1, NULL),
 			 1);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, &gfn, 1, RW, &b2, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, &gfn, 1, RW, &b2,
+					 NULL),
 			 1);
 	{
 		struct xpi_batch *b;
 		struct xpi_mapping m;
 
 		ck_assert_int_eq(xpi_batch_new(h, &b), 0);
-		ck_assert_int_eq(xpi_batch_add_unmap_foreign(b, b2, ios2, 0), 0);
+		ck_assert_int_eq(xpi_batch_add_unmap_foreign(b, b2, ios2, 0),
+				 0);
 		ck_assert_int_eq(xpi_batch_submit(b), 1);
 		xpi_batch_free(b);
 		ck_assert_uint_eq(xpi_mapping_count(h), 1);
 		ck_assert_int_eq(xpi_mapping_find(h, b1, &m), 0);
 		ck_assert_uint_eq(m.ioserver, ios);
 	}
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, &gfn, 1, RW, &b2, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, &gfn, 1, RW, &b2,
+					 NULL),
 			 1);
 	ck_assert_uint_eq(xpi_mapping_count(h), 2);
 
@@ -491,7 +495,8 @@ START_TEST(two_servers_many_pages)
 	h = xt_open(sim, 0);
 	for (int i = 0; i < 300; i++)
 		gfns[i] = (uint64_t)(i * 7) % NPAGES;
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, gfns, 300, RW, b1, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, gfns, 300, RW, b1,
+					 NULL),
 			 300);
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios2, gfns, 300, RW, b2,
 					 NULL),
@@ -503,8 +508,9 @@ START_TEST(two_servers_many_pages)
 	/* server 1 ends its even pages, server 2 its odd ones */
 	ck_assert_int_eq(xpi_batch_new(h, &b), 0);
 	for (int i = 0; i < 300; i++)
-		ck_assert_int_ge(xpi_batch_add_unmap_foreign(
-					 b, b1[i], i % 2 ? ios2 : ios, 0),
+		ck_assert_int_ge(xpi_batch_add_unmap_foreign(b, b1[i],
+							     i % 2 ? ios2 : ios,
+							     0),
 				 0);
 	ck_assert_int_eq(xpi_batch_submit(b), 300);
 	xpi_batch_free(b);
@@ -610,14 +616,16 @@ START_TEST(batch_unmap_returns_the_bfn)
 	ck_assert_int_eq(xpi_sim_open(&h, xt_logger(), sim, 0, &o), 0);
 	ck_assert_int_eq(xpi_get_bfn_window(h, &base, &count), 0);
 	for (int round = 0; round < 3; round++) {
-		ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios, round ? &g2 : &g1,
-						 1, RW, &bfn, NULL),
+		ck_assert_int_eq(xpi_foreign_map(h, GUEST, ios,
+						 round ? &g2 : &g1, 1, RW, &bfn,
+						 NULL),
 				 1);
 		ck_assert_uint_eq(bfn, base);
 		ck_assert_int_eq(xpi_mapping_find(h, bfn, &m), 0);
 		ck_assert_uint_eq(m.allocated, 1);
 		ck_assert_int_eq(xpi_batch_new(h, &b), 0);
-		ck_assert_int_eq(xpi_batch_add_unmap_foreign(b, bfn, ios, 0), 0);
+		ck_assert_int_eq(xpi_batch_add_unmap_foreign(b, bfn, ios, 0),
+				 0);
 		ck_assert_int_eq(xpi_batch_submit(b), 1);
 		xpi_batch_free(b);
 		ck_assert_uint_eq(xpi_mapping_count(h), 0);

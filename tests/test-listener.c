@@ -98,7 +98,8 @@ static xpi_handle *open_with_base(uint64_t bfn_base)
 
 	xpi_options_init(&o);
 	o.bfn_base = bfn_base;
-	ck_assert_int_eq(xpi_sim_open(&hh, xt_logger(), sim, XPI_SIM_HWDOM, &o), 0);
+	ck_assert_int_eq(xpi_sim_open(&hh, xt_logger(), sim, XPI_SIM_HWDOM, &o),
+			 0);
 	return hh;
 }
 
@@ -565,8 +566,8 @@ END_TEST
  * 1, 2, 4 or 8 bytes at write_pointer (8 bytes in two slots with the same
  * header, the high half in the second), then write_pointer published.
  */
-static void xen_put(void *page, uint8_t type, unsigned int bytes,
-		    uint32_t addr, uint64_t data)
+static void xen_put(void *page, uint8_t type, unsigned int bytes, uint32_t addr,
+		    uint64_t data)
 {
 	buffered_iopage_t *pg = page;
 	uint32_t wp = pg->write_pointer;
@@ -986,13 +987,13 @@ START_TEST(test_storm)
 
 		for (size_t i = k; i < n; i += STORM_SERVERS)
 			gfns[m++] = i;
-		ck_assert_int_eq(xpi_foreign_map(h, GUEST, s.ios[k], gfns, m,
-						 XPI_FOREIGN_READ |
-							 (k ? XPI_FOREIGN_SWAP_MFN
-							    : XPI_FOREIGN_WRITE),
-						 bfns + k * ((n + 1) / 2),
-						 NULL),
-				 (long)m);
+		ck_assert_int_eq(
+			xpi_foreign_map(h, GUEST, s.ios[k], gfns, m,
+					XPI_FOREIGN_READ |
+						(k ? XPI_FOREIGN_SWAP_MFN
+						   : XPI_FOREIGN_WRITE),
+					bfns + k * ((n + 1) / 2), NULL),
+			(long)m);
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned int k = i % STORM_SERVERS;

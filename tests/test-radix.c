@@ -80,8 +80,10 @@ START_TEST(bad_input)
 	ck_assert_int_eq(xpi_radix_init(&r, 36), 0);
 	ck_assert_int_eq(xpi_radix_insert(&r, 1, 1, 1), -EINVAL);
 	ck_assert_int_eq(xpi_radix_insert(&r, 0, 36, 1), -EINVAL);
-	ck_assert_int_eq(xpi_radix_insert(&r, UINT64_C(1) << 36, 0, 1), -ERANGE);
-	ck_assert_int_eq(xpi_radix_insert(&r, 0, 0, UINT64_C(1) << 56), -EINVAL);
+	ck_assert_int_eq(xpi_radix_insert(&r, UINT64_C(1) << 36, 0, 1),
+			 -ERANGE);
+	ck_assert_int_eq(xpi_radix_insert(&r, 0, 0, UINT64_C(1) << 56),
+			 -EINVAL);
 	ck_assert_int_eq(xpi_radix_find(&r, UINT64_C(1) << 40, NULL), -ENOENT);
 	ck_assert_int_eq(xpi_radix_range_empty(&r, 1, 1), 0);
 	ck_assert_uint_eq(r.extents, 0);

@@ -143,17 +143,16 @@ START_TEST(test_layout_fields)
 	for (unsigned int a = 0; a < 6; a++)
 		for (unsigned int size = 0; size < 4; size++)
 			for (unsigned int dir = 0; dir < 2; dir++) {
-				uint64_t data = size == 3
-					? UINT64_C(0x8877665544332211)
-					: 0xdeadbeef;
+				uint64_t data =
+					size == 3 ? UINT64_C(0x8877665544332211)
+						  : 0xdeadbeef;
 
 				set_pointers(7, 7);
 				put(IOREQ_TYPE_COPY, size, dir, addrs[a], data);
 				ck_assert_int_eq(xpi_ring_drain(pg, out, 8,
 								&res),
 						 1);
-				ck_assert_uint_eq(out[0].type,
-						  IOREQ_TYPE_COPY);
+				ck_assert_uint_eq(out[0].type, IOREQ_TYPE_COPY);
 				ck_assert_uint_eq(out[0].size, 1u << size);
 				ck_assert_uint_eq(out[0].dir, dir);
 				ck_assert_uint_eq(out[0].addr, addrs[a]);
@@ -314,7 +313,7 @@ START_TEST(test_corrupt_distance)
 	set_pointers(3, 3 + 511);
 	for (unsigned int i = 0; i < 511; i++)
 		pg->buf_ioreq[(3 + i) % 511].type = IOREQ_TYPE_INVALIDATE,
-		pg->buf_ioreq[(3 + i) % 511].size = 2;
+					pg->buf_ioreq[(3 + i) % 511].size = 2;
 	ck_assert_int_eq(xpi_ring_drain(pg, out, 511, &res), 511);
 }
 END_TEST
@@ -397,7 +396,8 @@ START_TEST(test_every_xen_type_by_size)
 						  size == 3 ? 2 : 1);
 				ck_assert_uint_eq(out[n++].data,
 						  size == 3 ? data + k
-							    : (uint32_t)(data + k));
+							    : (uint32_t)(data +
+									 k));
 				ck_assert_uint_eq(out[n].type,
 						  IOREQ_TYPE_INVALIDATE);
 				ck_assert_uint_eq(out[n++].data, 40 + k);

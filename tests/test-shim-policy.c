@@ -24,7 +24,7 @@
 /* ---- the fake Xen ---- */
 
 #define FX_MAX 4096
-#define FX_MFN(dom, gfn) ((uint64_t)(dom) * 0x100000 + (gfn) + 0x1000)
+#define FX_MFN(dom, gfn) ((uint64_t)(dom)*0x100000 + (gfn) + 0x1000)
 
 struct fx_map {
 	uint64_t bfn, mfn;
@@ -91,7 +91,8 @@ static int fx_one(struct pv_iommu_op *op)
 	case IOMMUOP_map_page:
 		if (fx_find(op->u.map_page.bfn, 0xFFFF, 0))
 			return -EEXIST;
-		return fx_add(op->u.map_page.bfn, op->u.map_page.gfn, 0xFFFF, 0);
+		return fx_add(op->u.map_page.bfn, op->u.map_page.gfn, 0xFFFF,
+			      0);
 	case IOMMUOP_unmap_page:
 		m = fx_find(op->u.unmap_page.bfn, 0xFFFF, 0);
 		if (!m)
@@ -166,10 +167,14 @@ static long fx_hcall(void *arg, struct pv_iommu_op *ops, unsigned int count)
 /* ---- fixtures and helpers ---- */
 
 static const struct xpi_pol_limits test_limits = {
-	.windows = 4, .window_frames = 1024, .records = 100,
+	.windows = 4,
+	.window_frames = 1024,
+	.records = 100,
 };
 static const struct xpi_pol_limits big_limits = {
-	.windows = 1000, .window_frames = UINT64_MAX, .records = UINT64_MAX,
+	.windows = 1000,
+	.window_frames = UINT64_MAX,
+	.records = UINT64_MAX,
 };
 
 static struct xpi_pol_space space;
@@ -252,8 +257,7 @@ static struct pv_iommu_op op_unmap_foreign(uint64_t bfn, uint16_t ios)
 	return op;
 }
 
-static struct pv_iommu_op op_lookup(uint16_t domid, uint64_t gfn,
-				    uint16_t ios)
+static struct pv_iommu_op op_lookup(uint16_t domid, uint64_t gfn, uint16_t ios)
 {
 	struct pv_iommu_op op;
 
@@ -304,8 +308,8 @@ START_TEST(unrestricted_sends_everything)
 {
 	struct pv_iommu_op op;
 
-	for (uint16_t id = IOMMUOP_query_caps;
-	     id <= IOMMUOP_unmap_foreign_page; id++) {
+	for (uint16_t id = IOMMUOP_query_caps; id <= IOMMUOP_unmap_foreign_page;
+	     id++) {
 		memset(&op, 0, sizeof(op));
 		op.subop_id = id;
 		op.u.map_foreign_page.domid = 9;
@@ -428,9 +432,9 @@ static void run_all(struct xpi_pol_ctx *x, struct pv_iommu_op *ops,
 		    size_t count)
 {
 	for (size_t i = 0; i < count; i += XPI_POL_CHUNK) {
-		unsigned int n = count - i < XPI_POL_CHUNK ?
-					 (unsigned int)(count - i) :
-					 XPI_POL_CHUNK;
+		unsigned int n = count - i < XPI_POL_CHUNK
+					 ? (unsigned int)(count - i)
+					 : XPI_POL_CHUNK;
 		unsigned int processed;
 
 		ck_assert_int_eq(xpi_pol_run(x, ops + i, n, &processed), 0);
@@ -440,7 +444,9 @@ static void run_all(struct xpi_pol_ctx *x, struct pv_iommu_op *ops,
 
 START_TEST(records_survive_deletes)
 {
-	enum { N = 20000 };
+	enum {
+		N = 20000
+	};
 	uint64_t *live = calloc(N, sizeof(*live));
 	struct pv_iommu_op *ops = calloc(N, sizeof(*ops));
 	size_t n = 0, k = 0;
@@ -862,7 +868,9 @@ END_TEST
 /* L-3: close looks at each slot once, however many records there are. */
 START_TEST(release_is_one_pass)
 {
-	enum { N = 100000 };
+	enum {
+		N = 100000
+	};
 	struct pv_iommu_op *ops = calloc(N, sizeof(*ops));
 
 	ck_assert_ptr_nonnull(ops);

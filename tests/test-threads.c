@@ -42,8 +42,8 @@ struct worker {
 
 static struct xpi_sim *trap_sim(void)
 {
-	struct xpi_sim *(*fn)(void) =
-		(struct xpi_sim * (*)(void)) dlsym(RTLD_DEFAULT, "xpi_trap_sim");
+	struct xpi_sim *(*fn)(void) = (struct xpi_sim * (*)(void))
+		dlsym(RTLD_DEFAULT, "xpi_trap_sim");
 
 	ck_assert_msg(fn != NULL, "run with LD_PRELOAD=trap-xen.so");
 	return fn();
@@ -92,8 +92,7 @@ static void run_close(struct run *r, enum xpi_backend backend)
 	ck_assert_uint_eq(st.errors, 0);
 	ck_assert_int_eq(xpi_close(r->h), 0);
 	ck_assert_uint_eq(xpi_sim_iommu_extents(r->sim, 0), 0);
-	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(r->sim, r->domid,
-						      r->ios),
+	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(r->sim, r->domid, r->ios),
 			 0);
 	xt_audit_clean(r->sim);
 	if (backend == XPI_BACKEND_SIM)
@@ -118,8 +117,9 @@ static void *work(void *arg)
 						       XPI_FOREIGN_WRITE,
 					       bfns, st) != PER;
 		/* own pages too, at BFNs of this thread's own range */
-		w->failures += xpi_map_range(h, own, 2048 + (uint64_t)w->id * 64,
-					     16, IOMMU_OP_readable) != 0;
+		w->failures += xpi_map_range(h, own,
+					     2048 + (uint64_t)w->id * 64, 16,
+					     IOMMU_OP_readable) != 0;
 		w->failures += xpi_unmap_range(h, own, 16) != 0;
 		w->failures += xpi_foreign_unmap(h, bfns, PER, st) != PER;
 		w->calls += 4;
@@ -177,7 +177,8 @@ static void *balloon_out(void *arg)
 	return NULL;
 }
 
-static void count_invalidate(void *opaque, const struct xpi_invalidate_event *ev)
+static void count_invalidate(void *opaque,
+			     const struct xpi_invalidate_event *ev)
 {
 	unsigned int *known = opaque;
 

@@ -15,8 +15,8 @@
 
 static struct xpi_sim *trap_sim(void)
 {
-	struct xpi_sim *(*fn)(void) =
-		(struct xpi_sim * (*)(void)) dlsym(RTLD_DEFAULT, "xpi_trap_sim");
+	struct xpi_sim *(*fn)(void) = (struct xpi_sim * (*)(void))
+		dlsym(RTLD_DEFAULT, "xpi_trap_sim");
 
 	ck_assert_msg(fn != NULL, "run with LD_PRELOAD=trap-xen.so");
 	return fn();
@@ -68,8 +68,8 @@ static void map_through(xpi_handle *h)
 	ck_assert_uint_eq(mfn, 2048 + 5);
 	for (int i = 0; i < 8; i++)
 		gfns[i] = (uint64_t)i * 2;
-	ck_assert_int_eq(xpi_foreign_map(h, 1, ios, gfns, 8,
-					 XPI_FOREIGN_READ, bfns, NULL),
+	ck_assert_int_eq(xpi_foreign_map(h, 1, ios, gfns, 8, XPI_FOREIGN_READ,
+					 bfns, NULL),
 			 8);
 	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 0, bfns[3], &mfn, NULL), 0);
 	ck_assert_int_eq(xpi_close(h), 0);

@@ -118,19 +118,18 @@ static int trap_open(const char *path, int *handled)
 }
 
 __attribute__((visibility("default"))) int open(const char *path, int flags,
-						 ...);
-__attribute__((visibility("default"))) int open64(const char *path,
-						   int flags, ...);
+						...);
+__attribute__((visibility("default"))) int open64(const char *path, int flags,
+						  ...);
 __attribute__((visibility("default"))) int access(const char *path, int mode);
 __attribute__((visibility("default"))) int close(int fd);
 __attribute__((visibility("default"))) int ioctl(int fd, unsigned long req,
-						  ...);
+						 ...);
 
 #define DEFINE_OPEN(name)                                                      \
 	int name(const char *path, int flags, ...)                             \
 	{                                                                      \
-		int (*real)(const char *, int, ...) =                          \
-			dlsym(RTLD_NEXT, #name);                               \
+		int (*real)(const char *, int, ...) = dlsym(RTLD_NEXT, #name); \
 		int handled, fd = trap_open(path, &handled);                   \
 		mode_t mode = 0;                                               \
 		va_list ap;                                                    \
@@ -312,10 +311,11 @@ static char fake_token;
 DEFAULT_VIS xendevicemodel_handle *
 xendevicemodel_open(struct xentoollog_logger *logger, unsigned int flags);
 DEFAULT_VIS int xendevicemodel_close(xendevicemodel_handle *d);
-DEFAULT_VIS int xendevicemodel_get_ioreq_server_info(
-	xendevicemodel_handle *d, domid_t domid, ioservid_t id,
-	xen_pfn_t *ioreq_gfn, xen_pfn_t *bufioreq_gfn,
-	evtchn_port_t *bufioreq_port);
+DEFAULT_VIS int
+xendevicemodel_get_ioreq_server_info(xendevicemodel_handle *d, domid_t domid,
+				     ioservid_t id, xen_pfn_t *ioreq_gfn,
+				     xen_pfn_t *bufioreq_gfn,
+				     evtchn_port_t *bufioreq_port);
 DEFAULT_VIS int xendevicemodel_set_ioreq_server_state(xendevicemodel_handle *d,
 						      domid_t domid,
 						      ioservid_t id,
@@ -323,10 +323,11 @@ DEFAULT_VIS int xendevicemodel_set_ioreq_server_state(xendevicemodel_handle *d,
 DEFAULT_VIS xenforeignmemory_handle *
 xenforeignmemory_open(struct xentoollog_logger *logger, unsigned int flags);
 DEFAULT_VIS int xenforeignmemory_close(xenforeignmemory_handle *f);
-DEFAULT_VIS xenforeignmemory_resource_handle *xenforeignmemory_map_resource(
-	xenforeignmemory_handle *f, domid_t domid, unsigned int type,
-	unsigned int id, unsigned long frame, unsigned long nr_frames,
-	void **paddr, int prot, int flags);
+DEFAULT_VIS xenforeignmemory_resource_handle *
+xenforeignmemory_map_resource(xenforeignmemory_handle *f, domid_t domid,
+			      unsigned int type, unsigned int id,
+			      unsigned long frame, unsigned long nr_frames,
+			      void **paddr, int prot, int flags);
 DEFAULT_VIS int
 xenforeignmemory_unmap_resource(xenforeignmemory_handle *f,
 				xenforeignmemory_resource_handle *r);
@@ -335,9 +336,8 @@ DEFAULT_VIS xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger,
 DEFAULT_VIS int xenevtchn_close(xenevtchn_handle *x);
 DEFAULT_VIS int xenevtchn_fd(xenevtchn_handle *x);
 DEFAULT_VIS int xenevtchn_notify(xenevtchn_handle *x, evtchn_port_t port);
-DEFAULT_VIS xenevtchn_port_or_error_t
-xenevtchn_bind_interdomain(xenevtchn_handle *x, uint32_t domid,
-			   evtchn_port_t remote);
+DEFAULT_VIS xenevtchn_port_or_error_t xenevtchn_bind_interdomain(
+	xenevtchn_handle *x, uint32_t domid, evtchn_port_t remote);
 DEFAULT_VIS int xenevtchn_unbind(xenevtchn_handle *x, evtchn_port_t port);
 DEFAULT_VIS xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *x);
 DEFAULT_VIS int xenevtchn_unmask(xenevtchn_handle *x, evtchn_port_t port);
@@ -396,10 +396,11 @@ int xenforeignmemory_close(xenforeignmemory_handle *f)
 	return 0;
 }
 
-xenforeignmemory_resource_handle *xenforeignmemory_map_resource(
-	xenforeignmemory_handle *f, domid_t domid, unsigned int type,
-	unsigned int id, unsigned long frame, unsigned long nr_frames,
-	void **paddr, int prot, int flags)
+xenforeignmemory_resource_handle *
+xenforeignmemory_map_resource(xenforeignmemory_handle *f, domid_t domid,
+			      unsigned int type, unsigned int id,
+			      unsigned long frame, unsigned long nr_frames,
+			      void **paddr, int prot, int flags)
 {
 	void *buf, *sync;
 	int rc;

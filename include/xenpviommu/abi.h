@@ -7,6 +7,9 @@
  * This header is shared by user space (the library, the simulated
  * hypervisor, emulators) and the kernel module, so it includes nothing but
  * the fixed-width integer types and offsetof.  Names follow the draft.
+ *
+ * Since: every declaration of this header is @since 1.0 (the kernel
+ * module shares it, so its comments stay plain C comments).
  */
 #ifndef XENPVIOMMU_ABI_H
 #define XENPVIOMMU_ABI_H
@@ -157,7 +160,8 @@ PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u) == 8, u);
 PV_IOMMU_ABI_ASSERT(sizeof(((struct pv_iommu_op *)0)->u) == 24, u_size);
 PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.map_page.bfn) == 8, mp_bfn);
 PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.map_page.gfn) == 16, mp_gfn);
-PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.unmap_page.bfn) == 8, up_bfn);
+PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.unmap_page.bfn) == 8,
+		    up_bfn);
 PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.map_foreign_page.bfn) == 8,
 		    mf_bfn);
 PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.map_foreign_page.gfn) == 16,
@@ -165,26 +169,25 @@ PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.map_foreign_page.gfn) == 16,
 PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.map_foreign_page.domid) ==
 			    24,
 		    mf_domid);
-PV_IOMMU_ABI_ASSERT(
-	offsetof(struct pv_iommu_op, u.map_foreign_page.ioserver) == 26,
-	mf_ioserver);
+PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.map_foreign_page.ioserver) ==
+			    26,
+		    mf_ioserver);
 PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.lookup_foreign_page.bfn) ==
 			    8,
 		    lf_bfn);
 PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.lookup_foreign_page.gfn) ==
 			    16,
 		    lf_gfn);
-PV_IOMMU_ABI_ASSERT(
-	offsetof(struct pv_iommu_op, u.lookup_foreign_page.domid) == 24,
-	lf_domid);
-PV_IOMMU_ABI_ASSERT(
-	offsetof(struct pv_iommu_op, u.lookup_foreign_page.ioserver) == 26,
-	lf_ioserver);
-PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.unmap_foreign_page.bfn) ==
-			    8,
+PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.lookup_foreign_page.domid) ==
+			    24,
+		    lf_domid);
+PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op,
+			     u.lookup_foreign_page.ioserver) == 26,
+		    lf_ioserver);
+PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op, u.unmap_foreign_page.bfn) == 8,
 		    uf_bfn);
-PV_IOMMU_ABI_ASSERT(
-	offsetof(struct pv_iommu_op, u.unmap_foreign_page.ioserver) == 16,
-	uf_ioserver);
+PV_IOMMU_ABI_ASSERT(offsetof(struct pv_iommu_op,
+			     u.unmap_foreign_page.ioserver) == 16,
+		    uf_ioserver);
 
 #endif /* XENPVIOMMU_ABI_H */

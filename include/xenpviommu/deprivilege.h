@@ -26,7 +26,10 @@ extern "C" {
 
 struct xentoollog_logger;
 
-/** What xpi_deprivilege() does; set it up with xpi_deprivilege_init(). */
+/**
+ * What xpi_deprivilege() does; set it up with xpi_deprivilege_init().
+ * @since 1.0
+ */
 struct xpi_deprivilege {
 	/** sizeof(struct xpi_deprivilege), set by xpi_deprivilege_init(). */
 	size_t size;

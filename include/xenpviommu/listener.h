@@ -82,19 +82,22 @@
 extern "C" {
 #endif
 
-/** A listener (opaque). */
+/** A listener (opaque). @since 1.0 */
 struct xpi_listener;
 
-/** Listener flag: the emulator unmaps invalidated BFNs itself. */
+/** Listener flag: the emulator unmaps invalidated BFNs itself. @since 1.0 */
 #define XPI_LISTENER_MANUAL_UNMAP (1u << 0)
 
-/** Events one xpi_listener_dispatch() handles at most, by default. */
+/**
+ * Events one xpi_listener_dispatch() handles at most, by default.
+ * @since 1.0
+ */
 #define XPI_LISTENER_DEFAULT_BUDGET 4096u
 
-/** The most synchronous ioreq slots (vCPUs) one page holds. */
+/** The most synchronous ioreq slots (vCPUs) one page holds. @since 1.0 */
 #define XPI_LISTENER_MAX_VCPUS 128u
 
-/** One invalidated BFN, as the invalidate callback sees it. */
+/** One invalidated BFN, as the invalidate callback sees it. @since 1.0 */
 struct xpi_invalidate_event {
 	/** The BFN the hypervisor sent. */
 	uint64_t bfn;
@@ -121,7 +124,7 @@ struct xpi_invalidate_event {
 	struct xpi_mapping mapping;
 };
 
-/** An ioreq that is not an INVALIDATE (library-owned ring only). */
+/** An ioreq that is not an INVALIDATE (library-owned ring only). @since 1.0 */
 struct xpi_ioreq_info {
 	uint64_t addr;
 	/** Write data (buffered: 32 bits, 64 for an 8-byte entry such as
@@ -144,7 +147,10 @@ struct xpi_ioreq_info {
 	uint32_t vcpu;
 };
 
-/** Settings of a listener; fill with xpi_listener_config_init() first. */
+/** Settings of a listener; fill with xpi_listener_config_init() first.
+ * Read as far as @c size says (the growth rule of struct xpi_options).
+ * @since 1.0
+ */
 struct xpi_listener_config {
 	/** sizeof(struct xpi_listener_config), set by the init function. */
 	size_t size;
@@ -170,14 +176,14 @@ struct xpi_listener_config {
 	void *opaque;
 };
 
-/** Counters of a listener, since it was made. */
+/** Counters of a listener, since it was made. @since 1.0 */
 struct xpi_listener_stats {
-	uint64_t received;	/**< INVALIDATEs read (BFN, flush-all, malformed) */
-	uint64_t buffered;	/**< BFN invalidates from the buffered ring */
-	uint64_t sync;		/**< BFN invalidates from synchronous ioreqs */
-	uint64_t handled;	/**< BFN invalidates passed to the callback */
-	uint64_t unknown;	/**< of which unknown to the tracker */
-	uint64_t flush_alls;	/**< legacy flush-alls */
+	uint64_t received; /**< INVALIDATEs read (BFN, flush-all, malformed) */
+	uint64_t buffered; /**< BFN invalidates from the buffered ring */
+	uint64_t sync;	   /**< BFN invalidates from synchronous ioreqs */
+	uint64_t handled;  /**< BFN invalidates passed to the callback */
+	uint64_t unknown;  /**< of which unknown to the tracker */
+	uint64_t flush_alls; /**< legacy flush-alls */
 	/** buffered INVALIDATEs of 1 or 2 bytes (Xen writes 4 or 8): logged,
 	 * and handled as BFNs of that size all the same */
 	uint64_t malformed;
@@ -188,14 +194,17 @@ struct xpi_listener_stats {
 	 * dropped (see the top of this file); the only report of it besides
 	 * the log, since the calls still return the count handled */
 	uint64_t resyncs;
-	uint64_t drains;	/**< drains (each ends in at most one unmap batch) */
-	uint64_t unmaps;	/**< extents unmapped */
-	uint64_t unmap_errors;	/**< unmaps the hypervisor refused */
-	uint64_t hypercalls;	/**< do_iommu_op calls made for unmaps */
-	uint64_t completions;	/**< synchronous ioreqs completed */
+	uint64_t drains; /**< drains (each ends in at most one unmap batch) */
+	uint64_t unmaps; /**< extents unmapped */
+	uint64_t unmap_errors; /**< unmaps the hypervisor refused */
+	uint64_t hypercalls;   /**< do_iommu_op calls made for unmaps */
+	uint64_t completions;  /**< synchronous ioreqs completed */
 };
 
-/** Fill @p cfg with the defaults (no callbacks, automatic unmapping). */
+/**
+ * Fill @p cfg with the defaults (no callbacks, automatic unmapping).
+ * @since 1.0
+ */
 void xpi_listener_config_init(struct xpi_listener_config *cfg);
 
 /**
@@ -203,12 +212,15 @@ void xpi_listener_config_init(struct xpi_listener_config *cfg);
  * @param cfg settings (copied); NULL means the defaults.
  * @return 0, or -EINVAL (NULL h or out, unknown flags, budget 0, a config
  * struct from a newer library), -ENOMEM.
+ * @since 1.0
  */
 int xpi_listener_new(xpi_handle *h, const struct xpi_listener_config *cfg,
 		     struct xpi_listener **out);
 
 /** Detach (unmap the pages, unbind the channels) and free.  NULL is
- * allowed.  Invalidates not yet read stay in the ring. */
+ * allowed.  Invalidates not yet read stay in the ring.
+ * @since 1.0
+ */
 void xpi_listener_free(struct xpi_listener *l);
 
 /**
@@ -238,6 +250,7 @@ void xpi_listener_free(struct xpi_listener *l);
  * event channel even after the server was re-enabled), -EOPNOTSUPP (a real backend in a
  * library built without the Xen libraries), -ENOMEM, or the negative
  * errno a Xen library call gave.
+ * @since 1.0
  */
 int xpi_listener_attach(struct xpi_listener *l, uint16_t domid,
 			uint16_t ioserver, unsigned int nr_vcpus);
@@ -246,6 +259,7 @@ int xpi_listener_attach(struct xpi_listener *l, uint16_t domid,
  * The descriptor to poll for reading: it is readable when the server's
  * event channel was notified.  Owned by the listener.
  * @return the descriptor, -EINVAL (NULL), -ENOTCONN (not attached).
+ * @since 1.0
  */
 int xpi_listener_fd(const struct xpi_listener *l);
 
@@ -269,6 +283,7 @@ int xpi_listener_fd(const struct xpi_listener *l);
  * -ENOTCONN: not attached;
  * the negative errno of a failed unmap hypercall (the BFNs stay tracked;
  *   the invalidates were handled) or event channel call.
+ * @since 1.0
  */
 int xpi_listener_dispatch(struct xpi_listener *l);
 
@@ -281,6 +296,7 @@ int xpi_listener_dispatch(struct xpi_listener *l);
  * other.
  * @return 1 (consumed), 0 (not an INVALIDATE: the emulator handles it),
  * -EINVAL (NULL), or an unmap hypercall's errno (the ioreq was consumed).
+ * @since 1.0
  */
 int xpi_invalidate_ioreq(struct xpi_listener *l, uint16_t domid,
 			 uint16_t ioserver, void *ioreq);
@@ -294,11 +310,12 @@ int xpi_invalidate_ioreq(struct xpi_listener *l, uint16_t domid,
  * xpi_listener_dispatch(), and the entries before the corruption count.
  * @return the entries handled (0 or more), -EINVAL (NULL), or an unmap
  * hypercall's errno.
+ * @since 1.0
  */
 int xpi_invalidate_buffered(struct xpi_listener *l, uint16_t domid,
 			    uint16_t ioserver, void *page);
 
-/** @return 0, -EINVAL (NULL). */
+/** @return 0, -EINVAL (NULL). @since 1.0 */
 int xpi_listener_get_stats(const struct xpi_listener *l,
 			   struct xpi_listener_stats *stats);
 

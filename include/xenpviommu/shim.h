@@ -8,6 +8,9 @@
  * grow at its end) and flags (unknown bits are -EINVAL).  Ioctls return 0
  * or -1 with errno (the kernel's convention; the library turns it into a
  * negative errno).
+ *
+ * Since: every declaration of this header is @since 1.0 (the kernel
+ * module shares it, so its comments stay plain C comments).
  */
 #ifndef XENPVIOMMU_SHIM_H
 #define XENPVIOMMU_SHIM_H
@@ -98,10 +101,10 @@
  */
 struct xpi_shim_op {
 	uint32_t argsz;
-	uint32_t flags;		/* none defined: must be 0 */
-	uint32_t count;		/* [in] ops in the array */
-	uint32_t done;		/* [out] ops processed */
-	uint64_t ops;		/* [in] user address of struct pv_iommu_op[count] */
+	uint32_t flags; /* none defined: must be 0 */
+	uint32_t count; /* [in] ops in the array */
+	uint32_t done;	/* [out] ops processed */
+	uint64_t ops;	/* [in] user address of struct pv_iommu_op[count] */
 };
 
 /*
@@ -126,9 +129,9 @@ struct xpi_shim_op {
  */
 struct xpi_shim_restrict {
 	uint32_t argsz;
-	uint32_t flags;		/* must be 0 */
+	uint32_t flags; /* must be 0 */
 	uint16_t domid;
-	uint16_t pad[3];	/* must be 0 */
+	uint16_t pad[3]; /* must be 0 */
 };
 
 /*
@@ -141,22 +144,22 @@ struct xpi_shim_restrict {
  */
 struct xpi_shim_window {
 	uint32_t argsz;
-	uint32_t flags;		/* must be 0 */
-	uint64_t nr_frames;	/* [in] */
-	uint64_t first_bfn;	/* [out] */
+	uint32_t flags;	    /* must be 0 */
+	uint64_t nr_frames; /* [in] */
+	uint64_t first_bfn; /* [out] */
 };
 
 /* XPI_SHIM_IOCTL_INFO: what the shim is and how it is set up. */
 struct xpi_shim_info {
 	uint32_t argsz;
-	uint32_t flags;		/* must be 0 */
-	uint32_t version;	/* [out] XPI_SHIM_VERSION */
-	uint32_t hypercall;	/* [out] the hypercall number in use */
-	uint32_t max_ops;	/* [out] XPI_SHIM_MAX_OPS */
-	uint16_t restricted;	/* [out] domid, or XPI_SHIM_UNRESTRICTED */
+	uint32_t flags;	     /* must be 0 */
+	uint32_t version;    /* [out] XPI_SHIM_VERSION */
+	uint32_t hypercall;  /* [out] the hypercall number in use */
+	uint32_t max_ops;    /* [out] XPI_SHIM_MAX_OPS */
+	uint16_t restricted; /* [out] domid, or XPI_SHIM_UNRESTRICTED */
 	uint16_t pad;
-	uint64_t bfn_base;	/* [out] first BFN windows are taken from */
-	uint64_t bfn_limit;	/* [out] one past the last */
+	uint64_t bfn_base;  /* [out] first BFN windows are taken from */
+	uint64_t bfn_limit; /* [out] one past the last */
 };
 
 #define XPI_SHIM_IOCTL_TYPE 'X'
@@ -165,6 +168,7 @@ struct xpi_shim_info {
 	_IOW(XPI_SHIM_IOCTL_TYPE, 0x71, struct xpi_shim_restrict)
 #define XPI_SHIM_IOCTL_WINDOW                                                  \
 	_IOWR(XPI_SHIM_IOCTL_TYPE, 0x72, struct xpi_shim_window)
-#define XPI_SHIM_IOCTL_INFO _IOWR(XPI_SHIM_IOCTL_TYPE, 0x73, struct xpi_shim_info)
+#define XPI_SHIM_IOCTL_INFO                                                    \
+	_IOWR(XPI_SHIM_IOCTL_TYPE, 0x73, struct xpi_shim_info)
 
 #endif /* XENPVIOMMU_SHIM_H */

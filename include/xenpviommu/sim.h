@@ -29,22 +29,26 @@
 extern "C" {
 #endif
 
-/** The hardware domain's id. */
+/** The hardware domain's id. @since 1.0 */
 #define XPI_SIM_HWDOM 0
 
-/** Grant map flags, as in Xen's public grant_table.h. */
+/** Grant map flags, as in Xen's public grant_table.h. @since 1.0 */
 #define XPI_GNTMAP_device_map (1u << 0)
 #define XPI_GNTMAP_host_map (1u << 1)
 #define XPI_GNTMAP_readonly (1u << 2)
-/** The draft's new flag: dev_bus_addr is an input (the BFN to map at). */
+/**
+ * The draft's new flag: dev_bus_addr is an input (the BFN to map at).
+ * @since 1.0
+ */
 #define XPI_GNTMAP_request_bfn_map (1u << 6)
 
-/** The simulated host. */
+/** The simulated host. @since 1.0 */
 struct xpi_sim;
 
 /**
  * Host settings.  Fill with xpi_sim_config_init() and change what you need;
  * fields may be added at the end in later versions, so always call it.
+ * @since 1.0
  */
 struct xpi_sim_config {
 	/** An IOMMU is present and used by Xen (default 1). */
@@ -95,17 +99,20 @@ struct xpi_sim_config {
 	unsigned int xs_reported_order;
 };
 
-/** The hypervisor described by docs/hypervisor-model.md (draft B, our series). */
+/** The hypervisor described by docs/hypervisor-model.md (draft B, our series).
+ * @since 1.0 */
 #define XPI_SIM_PERSONALITY_DRAFT 0u
-/** XenServer's / XCP-ng's pv-iommu patches (docs/xenserver-model.md). */
+/** XenServer's / XCP-ng's pv-iommu patches (docs/xenserver-model.md).
+ * @since 1.0 */
 #define XPI_SIM_PERSONALITY_XENSERVER 1u
 /**
  * A hypervisor that gives hypercall 56 to another ABI: every op comes back
  * with status 0 and its flags and union rewritten (a test of the open probe).
+ * @since 1.0
  */
 #define XPI_SIM_PERSONALITY_OTHER_ABI 2u
 
-/** Fill @p cfg with the defaults listed in struct xpi_sim_config. */
+/** Fill @p cfg with the defaults listed in struct xpi_sim_config. @since 1.0 */
 void xpi_sim_config_init(struct xpi_sim_config *cfg);
 
 /**
@@ -114,10 +121,11 @@ void xpi_sim_config_init(struct xpi_sim_config *cfg);
  * @param out receives the new host.
  * @return 0, -EINVAL for an inconsistent setting (no room for the hardware
  * domain, max_order or bfn_width out of range, NULL out), -ENOMEM.
+ * @since 1.0
  */
 int xpi_sim_new(const struct xpi_sim_config *cfg, struct xpi_sim **out);
 
-/** Free the host and everything in it.  NULL is allowed. */
+/** Free the host and everything in it.  NULL is allowed. @since 1.0 */
 void xpi_sim_free(struct xpi_sim *sim);
 
 /**
@@ -133,6 +141,7 @@ void xpi_sim_free(struct xpi_sim *sim);
  *        sizeof(struct xpi_transport).
  * @return 0, -EINVAL (NULL @p out, or a smaller out->size), -ENOMEM, or
  *         xpi_sim_new()'s errors.
+ * @since 1.0
  */
 int xpi_sim_transport(struct xpi_sim *sim, uint16_t caller,
 		      struct xpi_transport *out);
@@ -150,6 +159,7 @@ int xpi_sim_transport(struct xpi_sim *sim, uint16_t caller,
  * @return 0, -EINVAL (an options struct larger than this library knows,
  *         or xpi_open_ex()'s reasons), xpi_sim_transport()'s errors, or
  *         xpi_open_ex()'s.
+ * @since 1.0
  */
 int xpi_sim_open(xpi_handle **out, struct xentoollog_logger *logger,
 		 struct xpi_sim *sim, uint16_t caller,
@@ -161,10 +171,11 @@ int xpi_sim_open(xpi_handle **out, struct xentoollog_logger *logger,
  * its first half, as a signal arriving during a long privcmd call would
  * (the library retries the rest).  0 turns it off.
  * @return 0, -EINVAL (NULL sim).
+ * @since 1.0
  */
 int xpi_sim_inject_eintr(struct xpi_sim *sim, unsigned int every);
 
-/** Backing of a guest's p2m. */
+/** Backing of a guest's p2m. @since 1.0 */
 enum xpi_sim_backing {
 	/** Contiguous MFNs, aligned to 2^max_order. */
 	XPI_SIM_BACKING_CONTIGUOUS = 0,
@@ -172,7 +183,7 @@ enum xpi_sim_backing {
 	XPI_SIM_BACKING_SCATTERED = 1,
 };
 
-/** A guest's settings (see xpi_sim_domain_create()). */
+/** A guest's settings (see xpi_sim_domain_create()). @since 1.0 */
 struct xpi_sim_domain_config {
 	/** GFNs 0..nr_pages-1 are populated at creation. */
 	uint64_t nr_pages;
@@ -190,6 +201,7 @@ struct xpi_sim_domain_config {
  * is 0 or is the new domid; -EEXIST if the domid is taken; -ENOMEM if the
  * host has not enough free frames (suitably aligned, for contiguous backing:
  * see docs/hypervisor-model.md).
+ * @since 1.0
  */
 int xpi_sim_domain_create(struct xpi_sim *sim, uint16_t domid,
 			  const struct xpi_sim_domain_config *cfg);
@@ -198,6 +210,7 @@ int xpi_sim_domain_create(struct xpi_sim *sim, uint16_t domid,
  * Destroy a guest: its frames are released (those still referenced by IOMMU
  * mappings are freed when the last reference goes), its ioreq servers go.
  * @return 0, -ESRCH (no such guest), -EINVAL (domid 0).
+ * @since 1.0
  */
 int xpi_sim_domain_destroy(struct xpi_sim *sim, uint16_t domid);
 
@@ -205,6 +218,7 @@ int xpi_sim_domain_destroy(struct xpi_sim *sim, uint16_t domid);
  * Add an RMRR region [bfn, bfn + nr) for devices of @p domid.
  * @return 0, -ESRCH, -EINVAL (nr 0 or the range wraps or leaves bfn_width),
  * -ENOSPC (64 regions already).
+ * @since 1.0
  */
 int xpi_sim_rmrr_add(struct xpi_sim *sim, uint16_t domid, uint64_t bfn,
 		     uint64_t nr);
@@ -212,6 +226,7 @@ int xpi_sim_rmrr_add(struct xpi_sim *sim, uint16_t domid, uint64_t bfn,
 /**
  * The MFN behind a domain's GFN.
  * @return 0, -ESRCH (no domain), -ENOENT (GFN not populated), -EINVAL (NULL).
+ * @since 1.0
  */
 int xpi_sim_p2m_lookup(struct xpi_sim *sim, uint16_t domid, uint64_t gfn,
 		       uint64_t *mfn);
@@ -221,6 +236,7 @@ int xpi_sim_p2m_lookup(struct xpi_sim *sim, uint16_t domid, uint64_t gfn,
  * Xen-owned frame (as a shared-info or grant-table frame does), which every
  * map must refuse with -EPERM.
  * @return 0, -ESRCH, -ENOENT (GFN not populated), -ENOMEM.
+ * @since 1.0
  */
 int xpi_sim_p2m_set_xen_owned(struct xpi_sim *sim, uint16_t domid,
 			      uint64_t gfn);
@@ -229,6 +245,7 @@ int xpi_sim_p2m_set_xen_owned(struct xpi_sim *sim, uint16_t domid,
  * The guest balloons out @p gfn (XENMEM_decrease_reservation), with the
  * effects described in docs/hypervisor-model.md, "Ballooning".
  * @return 0, -ESRCH, -ENOENT (GFN not populated), -ENOMEM.
+ * @since 1.0
  */
 int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
 
@@ -236,6 +253,7 @@ int xpi_sim_balloon_out(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
  * The guest repopulates @p gfn (XENMEM_populate_physmap) with a new frame.
  * @return 0, -ESRCH, -EEXIST (populated), -ENOMEM (no free frame),
  * -EINVAL (gfn beyond the guest's p2m size).
+ * @since 1.0
  */
 int xpi_sim_populate(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
 
@@ -244,13 +262,17 @@ int xpi_sim_populate(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
  * @return 0, -ESRCH, -ENOENT, -EBUSY (the frame has a writable type
  * reference, e.g. a writeable IOMMU mapping), -EINVAL (already pinned),
  * -EPERM (the GFN points at a Xen-owned frame).
+ * @since 1.0
  */
 int xpi_sim_pin_pagetable(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
 
-/** Undo xpi_sim_pin_pagetable(). @return 0, -ESRCH, -ENOENT, -EINVAL (not pinned). */
+/**
+ * Undo xpi_sim_pin_pagetable(). @return 0, -ESRCH, -ENOENT, -EINVAL (not pinned).
+ * @since 1.0
+ */
 int xpi_sim_unpin_pagetable(struct xpi_sim *sim, uint16_t domid, uint64_t gfn);
 
-/** What a frame looks like (see xpi_sim_frame_info()). */
+/** What a frame looks like (see xpi_sim_frame_info()). @since 1.0 */
 struct xpi_sim_frame_info {
 	/** General reference count (ownership counts one). */
 	uint32_t refs;
@@ -269,7 +291,7 @@ struct xpi_sim_frame_info {
 	uint32_t m2b_entries;
 };
 
-/** @return 0, -EINVAL (mfn beyond the host or NULL info). */
+/** @return 0, -EINVAL (mfn beyond the host or NULL info). @since 1.0 */
 int xpi_sim_frame_info(struct xpi_sim *sim, uint64_t mfn,
 		       struct xpi_sim_frame_info *info);
 
@@ -279,6 +301,7 @@ int xpi_sim_frame_info(struct xpi_sim *sim, uint64_t mfn,
  * guest gets a scratch frame of its own at its first swap (find it with
  * xpi_sim_iommu_lookup() on the swapped BFN), so that what a device writes
  * through one guest's swapped BFNs is never read through another's.
+ * @since 1.0
  */
 uint64_t xpi_sim_scratch_mfn(const struct xpi_sim *sim);
 
@@ -290,11 +313,15 @@ uint64_t xpi_sim_scratch_mfn(const struct xpi_sim *sim);
  * @return 0, -ESRCH, -ENOENT (no entry; the implicit 1:1 region of the
  * hardware domain counts as an entry), -ENODEV (no IOMMU translation for
  * this domain: no IOMMU, or dom0-passthrough).
+ * @since 1.0
  */
 int xpi_sim_iommu_lookup(struct xpi_sim *sim, uint16_t domid, uint64_t bfn,
 			 uint64_t *mfn, unsigned int *flags);
 
-/** Number of explicit IOMMU extents a domain has (not its 1:1 region). */
+/**
+ * Number of explicit IOMMU extents a domain has (not its 1:1 region).
+ * @since 1.0
+ */
 uint64_t xpi_sim_iommu_extents(struct xpi_sim *sim, uint16_t domid);
 
 /**
@@ -308,6 +335,7 @@ uint64_t xpi_sim_iommu_extents(struct xpi_sim *sim, uint16_t domid);
  * @return 0 when every op was processed (see each op's status), or, with no
  * op touched: -ENOSYS (hypercall_present is 0), -EINVAL (count > INT32_MAX),
  * -EFAULT (ops NULL with count > 0), -ESRCH (no such caller).
+ * @since 1.0
  */
 long xpi_sim_iommu_op(struct xpi_sim *sim, uint16_t caller,
 		      struct pv_iommu_op *ops, unsigned int count);
@@ -315,6 +343,7 @@ long xpi_sim_iommu_op(struct xpi_sim *sim, uint16_t caller,
 /**
  * The IOMMU unit fails the next @p n IOMMU table updates with -EIO.
  * @return 0, -EINVAL (NULL sim).
+ * @since 1.0
  */
 int xpi_sim_inject_iommu_faults(struct xpi_sim *sim, unsigned int n);
 
@@ -323,6 +352,7 @@ int xpi_sim_inject_iommu_faults(struct xpi_sim *sim, unsigned int n);
  * @param readonly the grantee may map it read-only only.
  * @return a grant reference (>= 0), -ESRCH, -ENOENT (GFN not populated),
  * -ENOSPC (grant table full).
+ * @since 1.0
  */
 int xpi_sim_grant_create(struct xpi_sim *sim, uint16_t granter, uint64_t gfn,
 			 uint16_t grantee, int readonly);
@@ -340,6 +370,7 @@ int xpi_sim_grant_create(struct xpi_sim *sim, uint16_t granter, uint64_t gfn,
  * permission_denied; -13 no_space when the frame has 64 live mappings
  * already, the alias cap that is -EMLINK for do_iommu_op);
  * docs/hypervisor-model.md lists which check gives which.
+ * @since 1.0
  */
 int xpi_sim_grant_map(struct xpi_sim *sim, uint16_t caller, uint16_t granter,
 		      uint32_t ref, uint32_t flags, uint64_t *dev_bus_addr,
@@ -349,6 +380,7 @@ int xpi_sim_grant_map(struct xpi_sim *sim, uint16_t caller, uint16_t granter,
  * GNTTABOP_unmap_grant_ref: removes the IOMMU mapping (as unmap_page) if
  * the map made one.
  * @return a GNTST_* value (-4 bad_handle).
+ * @since 1.0
  */
 int xpi_sim_grant_unmap(struct xpi_sim *sim, uint16_t caller, uint32_t handle);
 
@@ -359,6 +391,7 @@ int xpi_sim_grant_unmap(struct xpi_sim *sim, uint16_t caller, uint32_t handle);
  * @param id receives the ioservid (ids are not reused while @p domid lives).
  * @return 0, -ESRCH, -EPERM (owner has no privilege), -ENOSPC (8 already),
  * -EINVAL (@p domid is the hardware domain, or NULL id).
+ * @since 1.0
  */
 int xpi_sim_ioreq_server_create(struct xpi_sim *sim, uint16_t owner,
 				uint16_t domid, uint16_t *id);
@@ -369,6 +402,7 @@ int xpi_sim_ioreq_server_create(struct xpi_sim *sim, uint16_t owner,
  * reference, and the mappings naming the server keep theirs until their
  * caller unmaps them.
  * @return 0, -ESRCH, -ENOENT (no such server).
+ * @since 1.0
  */
 int xpi_sim_ioreq_server_destroy(struct xpi_sim *sim, uint16_t domid,
 				 uint16_t id);
@@ -379,6 +413,7 @@ int xpi_sim_ioreq_server_destroy(struct xpi_sim *sim, uint16_t domid,
  * waits in its queue, in order; once it is enabled again the guest's next
  * vCPU exits deliver them (xpi_sim_vcpu_exit(), xpi_sim_ioreq_notify()).
  * @return 0, -ESRCH, -ENOENT (no such server), -EINVAL (NULL sim).
+ * @since 1.0
  */
 int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim, uint16_t domid,
 				     uint16_t id, int enabled);
@@ -398,6 +433,7 @@ int xpi_sim_ioreq_server_set_enabled(struct xpi_sim *sim, uint16_t domid,
  * resumes and the guest runs on.)
  * @return the number of invalidates delivered (>= 0), -ESRCH (no such
  * domain), -EINVAL (NULL sim).
+ * @since 1.0
  */
 int xpi_sim_vcpu_exit(struct xpi_sim *sim, uint16_t domid);
 
@@ -409,15 +445,17 @@ int xpi_sim_vcpu_exit(struct xpi_sim *sim, uint16_t domid);
  * write_pointer (acquire load; slot = pointer % 511; pointers only grow),
  * then it stores the new read_pointer (release).
  * @return 0, -ESRCH, -ENOENT.
+ * @since 1.0
  */
-int xpi_sim_ioreq_server_pages(struct xpi_sim *sim, uint16_t domid,
-			       uint16_t id, void **buffered, void **sync);
+int xpi_sim_ioreq_server_pages(struct xpi_sim *sim, uint16_t domid, uint16_t id,
+			       void **buffered, void **sync);
 
 /**
  * A file descriptor (an eventfd, owned by the simulator) that becomes
  * readable whenever the server's event channel is notified, as the
  * xenevtchn descriptor does.  Read it to clear it.
  * @return the descriptor (>= 0), -ESRCH, -ENOENT.
+ * @since 1.0
  */
 int xpi_sim_ioreq_server_evtchn_fd(struct xpi_sim *sim, uint16_t domid,
 				   uint16_t id);
@@ -427,6 +465,7 @@ int xpi_sim_ioreq_server_evtchn_fd(struct xpi_sim *sim, uint16_t domid,
  * synchronous ioreq (state IORESP_READY): the simulator retires completed
  * slots and delivers invalidates that were waiting.
  * @return 0, -ESRCH, -ENOENT.
+ * @since 1.0
  */
 int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid, uint16_t id);
 
@@ -435,23 +474,25 @@ int xpi_sim_ioreq_notify(struct xpi_sim *sim, uint16_t domid, uint16_t id);
  * enabled ioreq server of @p domid.
  * @return 0, -ESRCH, -EBUSY (an enabled server has no free synchronous
  * slot).
+ * @since 1.0
  */
 int xpi_sim_ioreq_flush_all(struct xpi_sim *sim, uint16_t domid);
 
-/** Counters of one ioreq server. */
+/** Counters of one ioreq server. @since 1.0 */
 struct xpi_sim_ioreq_stats {
-	uint64_t buffered_sent;	 /**< INVALIDATE entries written to the ring */
-	uint64_t sync_sent;	 /**< synchronous INVALIDATEs (BFN or flush-all) */
-	uint64_t waiting;	 /**< invalidates not yet delivered */
-	uint64_t notifications;	 /**< event channel notifications to the emulator */
+	uint64_t buffered_sent; /**< INVALIDATE entries written to the ring */
+	uint64_t sync_sent; /**< synchronous INVALIDATEs (BFN or flush-all) */
+	uint64_t waiting;   /**< invalidates not yet delivered */
+	uint64_t
+		notifications; /**< event channel notifications to the emulator */
 	uint64_t sync_completed; /**< synchronous ioreqs retired */
 };
 
-/** @return 0, -ESRCH, -ENOENT, -EINVAL (NULL stats). */
-int xpi_sim_ioreq_server_stats(struct xpi_sim *sim, uint16_t domid,
-			       uint16_t id, struct xpi_sim_ioreq_stats *stats);
+/** @return 0, -ESRCH, -ENOENT, -EINVAL (NULL stats). @since 1.0 */
+int xpi_sim_ioreq_server_stats(struct xpi_sim *sim, uint16_t domid, uint16_t id,
+			       struct xpi_sim_ioreq_stats *stats);
 
-/** Host-wide counters. */
+/** Host-wide counters. @since 1.0 */
 struct xpi_sim_stats {
 	uint64_t hypercalls;	/**< do_iommu_op calls (not continuations) */
 	uint64_t continuations; /**< preemptions taken */
@@ -476,7 +517,7 @@ struct xpi_sim_stats {
 	uint64_t invalidates_dropped;
 };
 
-/** @return 0, -EINVAL (NULL). */
+/** @return 0, -EINVAL (NULL). @since 1.0 */
 int xpi_sim_stats(struct xpi_sim *sim, struct xpi_sim_stats *stats);
 
 /**
@@ -490,6 +531,7 @@ int xpi_sim_stats(struct xpi_sim *sim, struct xpi_sim_stats *stats);
  * to @p report (which may be NULL).
  * @return the number of violations (0: clean), or -EINVAL (NULL sim),
  * -ENOMEM.  It costs about 13 bytes of scratch memory per host frame.
+ * @since 1.0
  */
 long xpi_sim_audit(struct xpi_sim *sim,
 		   void (*report)(void *opaque, const char *violation),
@@ -498,11 +540,12 @@ long xpi_sim_audit(struct xpi_sim *sim,
 /**
  * Bytes of simulator memory in use (for measuring cost per mapping).
  *
- * Measured (tests/test-sim.c, million_mappings: 2^20 live order-0 mappings
+ * Measured (tests/sim/test-scale.c, million_mappings: 2^20 live order-0 mappings
  * of each kind on a 2^22-frame host): a map_page mapping costs 8 bytes
  * (its dense IOMMU radix entry), a map_foreign_page mapping 48 bytes (a
  * 32-byte M2B entry, 8 bytes of index, 8 bytes of radix).  Fixed costs:
  * 16 bytes per host frame and 8 per guest p2m entry.
+ * @since 1.0
  */
 size_t xpi_sim_memory_bytes(const struct xpi_sim *sim);
 

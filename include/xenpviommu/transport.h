@@ -29,19 +29,21 @@ struct pv_iommu_op;
  * @since 1.0
  */
 struct xpi_ioreq_port {
-	uint16_t domid;		/**< the server's domain */
-	uint16_t ioserver;	/**< the server's id */
-	unsigned int nr_vcpus;	/**< synchronous slots in @c sync */
-	void *buf;		/**< the buffered page (buffered_iopage_t) */
-	void *sync;		/**< nr_vcpus ioreq_t slots */
-	int fd;			/**< readable when the server has work */
-	void *priv;		/**< the transport's own */
+	uint16_t domid;	       /**< the server's domain */
+	uint16_t ioserver;     /**< the server's id */
+	unsigned int nr_vcpus; /**< synchronous slots in @c sync */
+	void *buf;	       /**< the buffered page (buffered_iopage_t) */
+	void *sync;	       /**< nr_vcpus ioreq_t slots */
+	int fd;		       /**< readable when the server has work */
+	void *priv;	       /**< the transport's own */
 };
 
 /**
  * The ops of a plugged-in transport.  The library copies the struct at
- * xpi_open_ex() (as far as @c size says) and calls @c close exactly once,
- * at xpi_close() or when xpi_open_ex() fails after taking it.
+ * xpi_open_ex() (as far as @c size says; ops beyond it are NULL) and calls
+ * @c close exactly once: at xpi_close(), or when xpi_open_ex() fails
+ * (unless it refused the struct xpi_options itself for its size, when
+ * it never read the transport).
  * @since 1.0
  */
 struct xpi_transport {

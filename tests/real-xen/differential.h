@@ -85,7 +85,8 @@ static void diff_op(struct pv_iommu_op *op, uint64_t m, uint64_t m9)
 	if (kind < 8) {
 		op->subop_id = IOMMUOP_map_page;
 		op->flags = pv_iommu_flags_set_order(
-			flagset[(r >> 20) % (sizeof(flagset) / sizeof(*flagset))],
+			flagset[(r >> 20) %
+				(sizeof(flagset) / sizeof(*flagset))],
 			order);
 		op->u.map_page.bfn = bfn;
 		op->u.map_page.gfn = gfn;
@@ -133,7 +134,9 @@ static int diff_probe(xpi_handle *xh, struct xpi_sim *sim, int real,
 static void differential(uint64_t m, uint64_t m9, uint64_t seed,
 			 unsigned int nops)
 {
-	enum { MAXB = 64 };
+	enum {
+		MAXB = 64
+	};
 	struct pv_iommu_op a[MAXB], b[MAXB];
 	struct xpi_sim_config cfg;
 	struct xpi_sim *sim = NULL;
@@ -186,7 +189,8 @@ static void differential(uint64_t m, uint64_t m9, uint64_t seed,
 		}
 		/* The lookups: which BFNs of the window are live. */
 		for (unsigned int s = 0; s <= DIFF_SLOTS; s++) {
-			uint64_t bfn = s < DIFF_SLOTS ? DIFF_WINDOW + s : DIFF_SP;
+			uint64_t bfn = s < DIFF_SLOTS ? DIFF_WINDOW + s
+						      : DIFF_SP;
 			unsigned int order = s < DIFF_SLOTS ? 0 : 9;
 			uint64_t gfn = s < DIFF_SLOTS ? m : m9;
 			int pa = diff_probe(h, sim, 1, bfn, order, gfn);
@@ -220,7 +224,8 @@ static void differential(uint64_t m, uint64_t m9, uint64_t seed,
 		memset(&op, 0, sizeof(op));
 		op.subop_id = IOMMUOP_unmap_page;
 		op.flags = pv_iommu_flags_set_order(0, s < DIFF_SLOTS ? 0 : 9);
-		op.u.unmap_page.bfn = s < DIFF_SLOTS ? DIFF_WINDOW + s : DIFF_SP;
+		op.u.unmap_page.bfn = s < DIFF_SLOTS ? DIFF_WINDOW + s
+						     : DIFF_SP;
 		xpi_hypercall(h, &op, 1);
 		if (s < DIFF_SLOTS && !(s & 1)) {
 			op.flags = pv_iommu_flags_set_order(0, 1);

@@ -14,8 +14,8 @@
 #ifndef XPI_REAL_XEN_DMA_GUEST_H
 #define XPI_REAL_XEN_DMA_GUEST_H
 
-#define DG_BFN UINT64_C(0x1000600)	/* order 0 */
-#define DG_SP_BFN UINT64_C(0x1000800)	/* order 9, aligned */
+#define DG_BFN UINT64_C(0x1000600)     /* order 0 */
+#define DG_SP_BFN UINT64_C(0x1000800)  /* order 9, aligned */
 #define DG_GNT_BFN UINT64_C(0x1000a00) /* the grant's bus page */
 #define DG_GFN 800u
 #define DG_GNT_GFN 411u

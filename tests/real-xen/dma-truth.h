@@ -171,10 +171,10 @@ static int xen_console_has(xc_interface *xch, const char *needle)
  * console ring.  0, or -1 when there is no such line (a Xen without it).
  */
 struct pv_counters {
-	unsigned int examined;	/* queue entries looked at in one exit, max */
-	unsigned long queued;	/* invalidates queued now, all guests */
+	unsigned int examined; /* queue entries looked at in one exit, max */
+	unsigned long queued;  /* invalidates queued now, all guests */
 	unsigned long queued_max;
-	unsigned long released;	/* frames let go of after an IOTLB flush */
+	unsigned long released; /* frames let go of after an IOTLB flush */
 	unsigned long swapped;	/* frames swapped to a scratch page */
 };
 
@@ -220,8 +220,7 @@ static void dma_pattern(unsigned char *p, unsigned int seed)
 }
 
 /* One copy: bus page @src -> edu's buffer -> bus page @dst. */
-static int edu_through(volatile unsigned char *bar, uint64_t src,
-		       uint64_t dst)
+static int edu_through(volatile unsigned char *bar, uint64_t src, uint64_t dst)
 {
 	int rc = edu_dma(bar, src << 12, EDU_BUF, 0);
 
@@ -304,8 +303,8 @@ static void dma_superpage(xc_interface *xch, xenforeignmemory_handle *fmem,
 	for (unsigned int j = 0; j < sizeof(at) / sizeof(*at); j++) {
 		memset(pb, DMA_MARK, 4096);
 		rc = edu_through(bar, DMA_SP_BFN + at[j], DMA_BFN_B);
-		ok += !rc && dma_agrees(s + (size_t)at[j] * 4096, pb,
-					want[at[j]]);
+		ok += !rc &&
+		      dma_agrees(s + (size_t)at[j] * 4096, pb, want[at[j]]);
 	}
 	check(ok == sizeof(at) / sizeof(*at),
 	      "DMA truth: edu read pages 0, 1, 255 and 511 of the order-9"
@@ -359,12 +358,11 @@ static void dma_truth(int superpage)
 	snprintf(p, sizeof(p), "%s/resource0", dir);
 	fd = open(p, O_RDWR | O_SYNC);
 	if (fd >= 0) {
-		bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			   0);
+		bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   fd, 0);
 		close(fd);
 	}
-	check(bar != MAP_FAILED &&
-		      *(volatile uint32_t *)bar == 0x010000ed,
+	check(bar != MAP_FAILED && *(volatile uint32_t *)bar == 0x010000ed,
 	      "edu: BAR 0 mapped, identification 0x010000ed");
 	if (bar == MAP_FAILED)
 		return;
@@ -428,8 +426,7 @@ static void dma_truth(int superpage)
 	rc = xpi_map_range(h, DMA_BFN_A, mfn[0], 1, RW);
 	check(rc == 0 && xpi_map_range(h, DMA_BFN_B, mfn[1], 1, RW) == 0,
 	      "BFNs 0x%llx and 0x%llx mapped by the library (%d)",
-	      (unsigned long long)DMA_BFN_A, (unsigned long long)DMA_BFN_B,
-	      rc);
+	      (unsigned long long)DMA_BFN_A, (unsigned long long)DMA_BFN_B, rc);
 	rc = edu_copy(bar);
 	check(rc == 0 && dma_agrees(pa, pb, want),
 	      "edu read page A through BFN A and wrote it to page B through"
@@ -494,22 +491,22 @@ static int fop(uint16_t subop, uint16_t flags, uint64_t bfn, uint64_t gfn,
 #define RACE_BFN UINT64_C(0x1000200) /* below edu's 40-bit dma_mask */
 #define RACE_LOOP_BFN (RACE_BFN + 1)
 #define RACE_OPS 1024u
-#define RACE_HYPERCALL 56 /* do_iommu_op in hypervisor/patches */
+#define RACE_HYPERCALL 56     /* do_iommu_op in hypervisor/patches */
 #define RACE_UNSET 0x5a5a5a5a /* op 0's status before Xen writes it */
 
 struct race {
 	volatile unsigned char *bar;
-	unsigned char *pz, *pq;	/* dom0's pages at BFN A (reset), BFN B */
-	unsigned char guest[EDU_LEN];	/* the guest page's bytes */
+	unsigned char *pz, *pq;	      /* dom0's pages at BFN A (reset), BFN B */
+	unsigned char guest[EDU_LEN]; /* the guest page's bytes */
 	xc_interface *xch;
 	xencall_handle *xcall;
-	struct pv_iommu_op *ops;	/* the call's libxencall buffer */
+	struct pv_iommu_op *ops; /* the call's libxencall buffer */
 	uint32_t domid;
 	uint16_t ios;
 	uint64_t bfn;
 	long call_rc;
-	atomic_int done;	/* the call returned */
-	atomic_int iters;	/* loop: reads finished */
+	atomic_int done;  /* the call returned */
+	atomic_int iters; /* loop: reads finished */
 	/* what the polling thread saw when op 0's status turned 0 */
 	int saw, in_call, read_rc, read_guest;
 	unsigned long pages_at, free_at;
@@ -611,8 +608,8 @@ static int race_prepare(struct race *r, xenforeignmemory_handle *fmem,
 	unsigned long before;
 	int err = 0, rc;
 
-	gp = xenforeignmemory_map(fmem, r->domid, PROT_READ | PROT_WRITE, 1,
-				  &g, &err);
+	gp = xenforeignmemory_map(fmem, r->domid, PROT_READ | PROT_WRITE, 1, &g,
+				  &err);
 	if (!gp || err) {
 		if (gp)
 			xenforeignmemory_unmap(fmem, gp, 1);
@@ -621,9 +618,8 @@ static int race_prepare(struct race *r, xenforeignmemory_handle *fmem,
 	for (unsigned int i = 0; i < EDU_LEN; i++)
 		r->guest[i] = gp[i] = (unsigned char)(i * 29 + bfn);
 	xenforeignmemory_unmap(fmem, gp, 1);
-	rc = fop(IOMMUOP_map_foreign_page,
-		 IOMMUOP_readable | IOMMUOP_writeable, bfn, g,
-		 (uint16_t)r->domid, r->ios, NULL);
+	rc = fop(IOMMUOP_map_foreign_page, IOMMUOP_readable | IOMMUOP_writeable,
+		 bfn, g, (uint16_t)r->domid, r->ios, NULL);
 	before = guest_pages(r->xch, r->domid);
 	if (!rc)
 		rc = xc_domain_decrease_reservation_exact(r->xch, r->domid, 1,

@@ -300,8 +300,8 @@ static void quota_checks(void)
 		      maxf == XPI_SHIM_DEFAULT_MAX_WINDOW_FRAMES &&
 		      module_param("max_records") ==
 			      XPI_SHIM_DEFAULT_MAX_RECORDS,
-	      "quota parameters: %llu windows, %llu frames, %llu records",
-	      maxw, maxf, module_param("max_records"));
+	      "quota parameters: %llu windows, %llu frames, %llu records", maxw,
+	      maxf, module_param("max_records"));
 	if (fd < 0 || other < 0 || !maxw) {
 		check(0, "open two descriptors");
 		goto out;
@@ -350,17 +350,16 @@ static void binding_checks(void)
 	rc = sop(a, IOMMUOP_map_foreign_page, wa, 1, 3, &op);
 	check(rc == 1000 + ENOSYS && op.status == -EINPROGRESS,
 	      "fd A names ioreq server 3: sent (ENOSYS), its status says"
-	      " not processed (-EINPROGRESS) (%d)", op.status);
+	      " not processed (-EINPROGRESS) (%d)",
+	      op.status);
 	check(sop(b, IOMMUOP_map_foreign_page, wb, 1, 3, NULL) == -EPERM,
 	      "fd B, same guest, names A's ioreq server 3: -EPERM");
 	check(sop(b, IOMMUOP_lookup_foreign_page, 0, 1, 3, NULL) == -EPERM,
 	      "fd B looks up through A's ioreq server 3: -EPERM");
-	check(sop(b, IOMMUOP_map_foreign_page, wb, 1, 4, NULL) ==
-		      1000 + ENOSYS,
+	check(sop(b, IOMMUOP_map_foreign_page, wb, 1, 4, NULL) == 1000 + ENOSYS,
 	      "fd B with its own ioreq server 4: sent (ENOSYS)");
 	close(a);
-	check(sop(b, IOMMUOP_map_foreign_page, wb, 1, 3, NULL) ==
-		      1000 + ENOSYS,
+	check(sop(b, IOMMUOP_map_foreign_page, wb, 1, 3, NULL) == 1000 + ENOSYS,
 	      "A closed: server 3 is free, B's op is sent (ENOSYS)");
 	close(b);
 }
@@ -417,8 +416,7 @@ static int depriv_child(void)
 	if (r >= 0 || errno != EACCES)
 		fails |= 8;
 	/* 16: the restricted fd still works for its guest */
-	if (sop(s, IOMMUOP_lookup_foreign_page, 0, 1, 0, NULL) !=
-	    1000 + ENOSYS)
+	if (sop(s, IOMMUOP_lookup_foreign_page, 0, 1, 0, NULL) != 1000 + ENOSYS)
 		fails |= 16;
 	return fails;
 }
@@ -460,7 +458,6 @@ static void xpi_caps(const char *backend)
 	FILE *p;
 	int st, lines = 0;
 
-
 	snprintf(cmd, sizeof(cmd), "/xpi-caps --backend %s 2>&1", backend);
 	p = popen(cmd, "r");
 	if (!p) {
@@ -479,8 +476,7 @@ static void xpi_caps(const char *backend)
 	st = pclose(p);
 	check(WIFEXITED(st) && WEXITSTATUS(st) == 3 && lines == 1 &&
 		      strstr(line, "not supported"),
-	      "xpi-caps --backend %s: exit 3 and one line: %s", backend,
-	      line);
+	      "xpi-caps --backend %s: exit 3 and one line: %s", backend, line);
 }
 
 int main(void)

@@ -79,8 +79,7 @@ static unsigned long guest_pages(xc_interface *xch, uint32_t domid)
 {
 	xc_dominfo_t info;
 
-	if (xc_domain_getinfo(xch, domid, 1, &info) != 1 ||
-	    info.domid != domid)
+	if (xc_domain_getinfo(xch, domid, 1, &info) != 1 || info.domid != domid)
 		return 0;
 	return info.nr_pages;
 }
@@ -105,7 +104,8 @@ static int listen_for(struct xpi_listener *l, unsigned int n)
 	int total = 0;
 
 	for (int i = 0; i < 30; i++) {
-		struct pollfd p = { .fd = xpi_listener_fd(l), .events = POLLIN };
+		struct pollfd p = { .fd = xpi_listener_fd(l),
+				    .events = POLLIN };
 		int rc;
 
 		poll(&p, 1, 100);
@@ -238,8 +238,7 @@ static void balloon(xc_interface *xch, xendevicemodel_handle *dm,
 		      xpi_mapping_count(h) == 4 && after == before - 4,
 	      "the listener unmapped them (%llu unmaps in %llu hypercall(s),"
 	      " %llu mappings left); the frames were freed (%lu guest pages)",
-	      (unsigned long long)st.unmaps,
-	      (unsigned long long)st.hypercalls,
+	      (unsigned long long)st.unmaps, (unsigned long long)st.hypercalls,
 	      (unsigned long long)xpi_mapping_count(h), after);
 	check(xpi_foreign_unmap(h, bfns + 4, 4, NULL) == 4 &&
 		      xpi_mapping_count(h) == 0,
@@ -385,9 +384,9 @@ static void grants(xc_interface *xch, uint32_t domid)
 	check(gnt_map(xch, domid, 10, dev, UINT64_C(0x7001) << 12, NULL) ==
 		      GNTST_bad_dev_addr,
 	      "grant map, request_bfn_map in an RMRR: GNTST_bad_dev_addr");
-	check(gnt_map(xch, domid, 10, GNTMAP_host_map |
-					      XPI_GNTMAP_request_bfn_map,
-		      addr, NULL) == GNTST_general_error,
+	check(gnt_map(xch, domid, 10,
+		      GNTMAP_host_map | XPI_GNTMAP_request_bfn_map, addr,
+		      NULL) == GNTST_general_error,
 	      "grant map, request_bfn_map without device_map:"
 	      " GNTST_general_error");
 	rc = gnt_map(xch, domid, 10, dev, addr, &handle);
@@ -460,8 +459,9 @@ static int guest_create(xc_interface *xch, uint32_t *domid, uint32_t ssidref)
 	for (unsigned int i = 0; i < FGN_PAGES / 512; i++)
 		ext[i] = i * 512;
 	if (!rc)
-		rc = xc_domain_populate_physmap_exact(
-			xch, *domid, FGN_PAGES / 512, 9, 0, ext);
+		rc = xc_domain_populate_physmap_exact(xch, *domid,
+						      FGN_PAGES / 512, 9, 0,
+						      ext);
 	return rc ? -1 : 0;
 }
 
@@ -499,10 +499,9 @@ static void alias_cap(uint32_t domid, uint16_t ios)
 		fop_fill(&ops[i], IOMMUOP_map_foreign_page, RWF, CAP_BFN + i,
 			 800, (uint16_t)domid, ios);
 	n = fops_count(ops, 64, 0);
-	check(n == 64, "64 BFNs map one guest frame (map_foreign_page): %d",
-	      n);
-	check(fop(IOMMUOP_map_foreign_page, RWF, CAP_BFN + 64, 800, domid,
-		  ios, NULL) == -EMLINK,
+	check(n == 64, "64 BFNs map one guest frame (map_foreign_page): %d", n);
+	check(fop(IOMMUOP_map_foreign_page, RWF, CAP_BFN + 64, 800, domid, ios,
+		  NULL) == -EMLINK,
 	      "alias cap: a 65th mapping of the frame: -EMLINK");
 	check(fop(IOMMUOP_unmap_foreign_page, 0, CAP_BFN + 64, 0, 0, ios,
 		  NULL) == -ENOENT,
@@ -516,23 +515,23 @@ static void alias_cap(uint32_t domid, uint16_t ios)
 			  domid, ios, NULL) == 0,
 	      "alias cap: one of the 64 unmapped, the frame takes one more");
 	for (unsigned int i = 0; i < 64; i++)
-		fop_fill(&ops[i], IOMMUOP_unmap_foreign_page, 0, CAP_BFN + 1 + i,
-			 0, 0, ios);
+		fop_fill(&ops[i], IOMMUOP_unmap_foreign_page, 0,
+			 CAP_BFN + 1 + i, 0, 0, ios);
 	n = fops_count(ops, 64, 0);
 	check(n == 64, "alias cap: the 64 unmapped (%d)", n);
 
 	/* All kinds together: map_page of one of dom0's own frames. */
 	for (unsigned int i = 0; i < 65; i++)
-		fop_fill(&ops[i], IOMMUOP_map_page, RW, HIGH + 0x40000 + i, m, 0,
-			 0);
+		fop_fill(&ops[i], IOMMUOP_map_page, RW, HIGH + 0x40000 + i, m,
+			 0, 0);
 	n = fops_count(ops, 65, 0);
 	check(m && n == 64 && ops[64].status == -EMLINK,
 	      "alias cap: map_page of dom0's frame 0x%llx at 65 BFNs: 64 map,"
 	      " the 65th is -EMLINK (%d, %d)",
 	      (unsigned long long)m, n, ops[64].status);
 	for (unsigned int i = 0; i < 65; i++)
-		fop_fill(&ops[i], IOMMUOP_unmap_page, 0, HIGH + 0x40000 + i, 0, 0,
-			 0);
+		fop_fill(&ops[i], IOMMUOP_unmap_page, 0, HIGH + 0x40000 + i, 0,
+			 0, 0);
 	n = fops_count(ops, 65, 0);
 	check(n == 64 && ops[64].status == -ENOENT,
 	      "alias cap: the 64 map_page BFNs unmapped, the 65th was never"
@@ -552,8 +551,7 @@ static void quota(xc_interface *xch, uint32_t domid, uint16_t ios)
 	unsigned long q = 0;
 	int n = -1;
 
-	if (xc_domain_getinfo(xch, domid, 1, &info) == 1 &&
-	    info.domid == domid)
+	if (xc_domain_getinfo(xch, domid, 1, &info) == 1 && info.domid == domid)
 		q = info.max_memkb / 4;
 	ops = q ? calloc(q, sizeof(*ops)) : NULL;
 	check(ops != NULL, "quota: d%u's max_pages is %lu", domid, q);
@@ -595,8 +593,7 @@ static void quota(xc_interface *xch, uint32_t domid, uint16_t ios)
  * release went through the path that puts references only after the
  * call's flush.
  */
-static void release_after_flush(xc_interface *xch, uint32_t domid,
-				uint16_t ios)
+static void release_after_flush(xc_interface *xch, uint32_t domid, uint16_t ios)
 {
 	const uint64_t bfn = FGN_BFN + 0x300000;
 	struct pv_counters c0, c1;
@@ -836,11 +833,11 @@ static void foreign(int mode)
 	check(fop(IOMMUOP_map_foreign_page, pv_iommu_flags_set_order(RWF, 9),
 		  FGN_BFN + 1, 0, domid, ios, NULL) == -ENOSPC,
 	      "map_foreign_page with a misaligned BFN: -ENOSPC");
-	check(fop(IOMMUOP_map_foreign_page, RWF, 0x1000, 0, domid, ios,
-		  NULL) == -EEXIST,
+	check(fop(IOMMUOP_map_foreign_page, RWF, 0x1000, 0, domid, ios, NULL) ==
+		      -EEXIST,
 	      "map_foreign_page inside dom0's 1:1 region: -EEXIST");
-	check(fop(IOMMUOP_map_foreign_page, RWF, 0x7001, 0, domid, ios,
-		  NULL) == -EACCES,
+	check(fop(IOMMUOP_map_foreign_page, RWF, 0x7001, 0, domid, ios, NULL) ==
+		      -EACCES,
 	      "map_foreign_page in an RMRR: -EACCES");
 	check(fop(IOMMUOP_map_foreign_page, pv_iommu_flags_set_order(RWF, 9),
 		  FGN_BFN, 512, domid, ios, NULL) == 0,

@@ -38,7 +38,8 @@
 #define HOSTILE_MB 16u
 /* Within edu's 40-bit DMA mask, beside dma-truth.h's BFNs A and B. */
 #define HOSTILE_FGN_BFN (DMA_BFN_A + 0x100)
-#define HOSTILE_GFN 40u /* the victim's mapped page; HOSTILE_GFN + 1 looked up */
+#define HOSTILE_GFN                                                            \
+	40u /* the victim's mapped page; HOSTILE_GFN + 1 looked up */
 
 /*
  * libxenguest registers its ELF loader from a constructor in the object
@@ -115,9 +116,9 @@ static const char *hostile_run(xc_interface *xch, uint32_t *domid,
 		if (xc_domain_getinfo(xch, *domid, 1, &info) == 1 &&
 		    info.domid == *domid && (info.shutdown || info.crashed)) {
 			step = info.crashed || info.shutdown_reason !=
-							 SHUTDOWN_poweroff ?
-				       "the guest crashed" :
-				       NULL;
+						       SHUTDOWN_poweroff
+				       ? "the guest crashed"
+				       : NULL;
 			break;
 		}
 		nanosleep(&ts, NULL);
@@ -155,8 +156,9 @@ static void hostile_guest_checks(void)
 	have_ios = victim && rc == 0;
 	if (!rc)
 		rc = xendevicemodel_set_ioreq_server_state(dm, victim, ios, 1);
-	check(rc == 0, "hostile guest: a victim HVM d%u, dom0's ioreq server %u"
-		       " for it (%d)",
+	check(rc == 0,
+	      "hostile guest: a victim HVM d%u, dom0's ioreq server %u"
+	      " for it (%d)",
 	      victim, ios, rc);
 	if (rc)
 		goto out;
@@ -180,8 +182,8 @@ static void hostile_guest_checks(void)
 	check(pv && rc == 0,
 	      "dom0 maps victim GFN %u at BFN 0x%llx (map_foreign_page) and"
 	      " looks GFN %u up (BFN 0x%llx) (%d)",
-	      HOSTILE_GFN, (unsigned long long)HOSTILE_FGN_BFN,
-	      HOSTILE_GFN + 1, (unsigned long long)look, rc);
+	      HOSTILE_GFN, (unsigned long long)HOSTILE_FGN_BFN, HOSTILE_GFN + 1,
+	      (unsigned long long)look, rc);
 	if (rc || !pv)
 		goto out;
 
@@ -189,10 +191,12 @@ static void hostile_guest_checks(void)
 	rc = xc_domain_increase_reservation_exact(xch, 0, 2, 0, 0, mfn);
 	have_frames = rc == 0;
 	if (have_frames) {
-		pa = xenforeignmemory_map(fm, DOMID_SELF, PROT_READ | PROT_WRITE,
-					  1, &mfn[0], &err[0]);
-		pb = xenforeignmemory_map(fm, DOMID_SELF, PROT_READ | PROT_WRITE,
-					  1, &mfn[1], &err[1]);
+		pa = xenforeignmemory_map(fm, DOMID_SELF,
+					  PROT_READ | PROT_WRITE, 1, &mfn[0],
+					  &err[0]);
+		pb = xenforeignmemory_map(fm, DOMID_SELF,
+					  PROT_READ | PROT_WRITE, 1, &mfn[1],
+					  &err[1]);
 	}
 	if (pa && pb && !err[0] && !err[1]) {
 		for (unsigned int i = 0; i < 4096; i++)
@@ -208,8 +212,7 @@ static void hostile_guest_checks(void)
 	check(rc == 0,
 	      "dom0 maps two frames of its own at BFNs 0x%llx and 0x%llx"
 	      " (map_page) (%d)",
-	      (unsigned long long)DMA_BFN_A, (unsigned long long)DMA_BFN_B,
-	      rc);
+	      (unsigned long long)DMA_BFN_A, (unsigned long long)DMA_BFN_B, rc);
 	if (rc)
 		goto out;
 
@@ -229,8 +232,8 @@ static void hostile_guest_checks(void)
 	step = hostile_run(xch, &pvdom, params, &r);
 	check(!step && r.magic == PVG_MAGIC && r.done == PVG_MAGIC &&
 		      r.parse == 0,
-	      "a PV64 guest d%u built with libxenguest (xc_dom_*) from "
-	      HOSTILE_PATH " ran the attack and shut down (%s)",
+	      "a PV64 guest d%u built with libxenguest (xc_dom_*) from " HOSTILE_PATH
+	      " ran the attack and shut down (%s)",
 	      pvdom, step ? step : "ok");
 	if (pvdom)
 		check(xc_domain_destroy(xch, pvdom) == 0, "d%u destroyed",
@@ -243,8 +246,8 @@ static void hostile_guest_checks(void)
 	}
 	check(!memcmp(r.params, params, sizeof(params)),
 	      "the guest read dom0's values off its command line");
-	for (unsigned int i = 0; i < sizeof(hostile_ops) / sizeof(hostile_ops[0]);
-	     i++) {
+	for (unsigned int i = 0;
+	     i < sizeof(hostile_ops) / sizeof(hostile_ops[0]); i++) {
 		const struct pvg_op *o = &hostile_ops[i];
 
 		check(i < r.nops && r.op[i].rc == 0 &&
@@ -254,8 +257,8 @@ static void hostile_guest_checks(void)
 						  IOMMU_QUERY_map_all_gfns))),
 		      "hostile PV guest: %s: %d (want %d; call %lld, flags"
 		      " 0x%x)",
-		      o->what, r.op[i].status, o->expect,
-		      (long long)r.op[i].rc, r.op[i].flags);
+		      o->what, r.op[i].status, o->expect, (long long)r.op[i].rc,
+		      r.op[i].flags);
 	}
 	check(r.big_count == -EINVAL,
 	      "hostile PV guest: do_iommu_op with a count above INT32_MAX:"
@@ -312,8 +315,9 @@ static void hostile_guest_checks(void)
 	rc = fop(IOMMUOP_unmap_foreign_page, 0, HOSTILE_FGN_BFN, 0, 0, ios,
 		 NULL);
 	have_fgn = 0;
-	check(rc == 0, "dom0's own unmap_foreign_page of its foreign BFN: 0"
-		       " (%d)",
+	check(rc == 0,
+	      "dom0's own unmap_foreign_page of its foreign BFN: 0"
+	      " (%d)",
 	      rc);
 	rc = fop(IOMMUOP_unmap_foreign_page, 0, look, 0, 0, ios, NULL);
 	have_look = 0;

@@ -117,7 +117,9 @@ static void identity_bounds(uint64_t m, const char *mode)
 
 static void large_batch(uint64_t mfn)
 {
-	enum { N = 100000 };
+	enum {
+		N = 100000
+	};
 	struct xpi_batch *b;
 	struct xpi_stats s0, s1;
 	long ok;
@@ -138,8 +140,7 @@ static void large_batch(uint64_t mfn)
 	ok = xpi_batch_submit(b);
 	xpi_get_stats(h, &s1);
 	check(ok == N && s1.hypercalls - s0.hypercalls == 1,
-	      "%d maps and unmaps in one do_iommu_op call: %ld ok",
-	      N, ok);
+	      "%d maps and unmaps in one do_iommu_op call: %ld ok", N, ok);
 	xpi_batch_free(b);
 }
 
@@ -263,8 +264,7 @@ static void relaxed(void)
 	check(raw(IOMMUOP_map_page, order_flags(RW, 10), HIGH + 1024, m) ==
 		      -ENOSPC,
 	      "map_page above the largest order: -ENOSPC");
-	check(raw(IOMMUOP_map_page, order_flags(RW, 9), HIGH + 1, m) ==
-		      -ENOSPC,
+	check(raw(IOMMUOP_map_page, order_flags(RW, 9), HIGH + 1, m) == -ENOSPC,
 	      "map_page with a misaligned order: -ENOSPC");
 	check(raw(IOMMUOP_map_page, RW, UINT64_C(1) << 36, m) == -ENOSPC,
 	      "map_page beyond the BFN width: -ENOSPC");

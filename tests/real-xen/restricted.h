@@ -97,8 +97,7 @@ static int rx_one(int fd, uint16_t subop, uint64_t bfn, uint64_t gfn,
 	return rc ? rc : op.status;
 }
 
-static int rx_server(xendevicemodel_handle *dm, uint32_t domid,
-		     ioservid_t *ios)
+static int rx_server(xendevicemodel_handle *dm, uint32_t domid, ioservid_t *ios)
 {
 	int rc = xendevicemodel_create_ioreq_server(
 		dm, domid, HVM_IOREQSRV_BUFIOREQ_ATOMIC, ios);
@@ -160,8 +159,8 @@ static void restricted_emulators(void)
 	have_b = rx_server(dm, g1, &sb) == 0;
 	have_c = rx_server(dm, g2, &sc) == 0;
 	check(have_a && have_b && have_c && sa != sb,
-	      "restricted: servers %u and %u of d%u, %u of d%u", sa, sb, g1,
-	      sc, g2);
+	      "restricted: servers %u and %u of d%u, %u of d%u", sa, sb, g1, sc,
+	      g2);
 	if (!have_a || !have_b || !have_c)
 		goto out;
 	A = rx_open((uint16_t)g1, 64, &wa);
@@ -169,8 +168,7 @@ static void restricted_emulators(void)
 	C = rx_open((uint16_t)g2, 64, &wc);
 	U = rx_open(XPI_SHIM_UNRESTRICTED, 64, &wu);
 	check(A >= 0 && B >= 0 && C >= 0 && U >= 0,
-	      "restricted: fds A, B (d%u), C (d%u) and unrestricted U", g1,
-	      g2);
+	      "restricted: fds A, B (d%u), C (d%u) and unrestricted U", g1, g2);
 	if (A < 0 || B < 0 || C < 0 || U < 0)
 		goto out;
 
@@ -214,7 +212,8 @@ static void restricted_emulators(void)
 	      two[0].status, two[1].status);
 	/* M-3: quota */
 	check(rx_open((uint16_t)g1, XPI_SHIM_DEFAULT_MAX_WINDOW_FRAMES + 1,
-		      NULL) < 0 && errno == EDQUOT,
+		      NULL) < 0 &&
+		      errno == EDQUOT,
 	      "restricted: a window above the frame quota: EDQUOT");
 
 	/* M-2: a lookup A and U share survives A's close */
@@ -247,7 +246,8 @@ static void restricted_emulators(void)
 	check(rc && rx_one(U, IOMMUOP_map_foreign_page, wk + 1023, 0, g1, sa,
 			   NULL) == -EEXIST,
 	      "restricted: an emulator of d%u maps batches in a loop (its"
-	      " BFN is live: -EEXIST)", g1);
+	      " BFN is live: -EEXIST)",
+	      g1);
 	usleep(300 * 1000);
 	if (pid > 0) {
 		kill(pid, SIGKILL);
@@ -256,10 +256,10 @@ static void restricted_emulators(void)
 	check(rc && WIFSIGNALED(st),
 	      "restricted: an emulator of d%u killed with SIGKILL mid-batch",
 	      g1);
-	check(rx_one(U, IOMMUOP_map_foreign_page, wk + 1023, 0, g1, sa,
-		     NULL) == 0 &&
-		      rx_one(U, IOMMUOP_unmap_foreign_page, wk + 1023, 0, 0,
-			     sa, NULL) == 0,
+	check(rx_one(U, IOMMUOP_map_foreign_page, wk + 1023, 0, g1, sa, NULL) ==
+			      0 &&
+		      rx_one(U, IOMMUOP_unmap_foreign_page, wk + 1023, 0, 0, sa,
+			     NULL) == 0,
 	      "restricted: its mappings were unmapped at close (its BFN maps"
 	      " again)");
 	check(rx_one(B, IOMMUOP_unmap_foreign_page, wb, 0, 0, sb, NULL) == 0 &&

@@ -85,8 +85,7 @@ static int rules_domain(xc_interface *xch, uint32_t domid, int *dying)
 {
 	xc_dominfo_t info;
 
-	if (xc_domain_getinfo(xch, domid, 1, &info) != 1 ||
-	    info.domid != domid)
+	if (xc_domain_getinfo(xch, domid, 1, &info) != 1 || info.domid != domid)
 		return 0;
 	if (dying)
 		*dying = info.dying;
@@ -136,7 +135,8 @@ static void dying_target(void)
 		/* Whatever was made (the statuses do not matter then). */
 		fop(IOMMUOP_unmap_foreign_page, 0, RULES_BFN, 0, 0, ios, NULL);
 		if (mfn)
-			fop(IOMMUOP_unmap_foreign_page, 0, mfn, 0, 0, ios, NULL);
+			fop(IOMMUOP_unmap_foreign_page, 0, mfn, 0, 0, ios,
+			    NULL);
 		guest_end(xch, dm, domid, have_ios, ios);
 		return;
 	}
@@ -199,10 +199,12 @@ static void identity_unmap(void)
 		 : -1;
 	have_pages = rc == 0;
 	if (have_pages && fm) {
-		pp = xenforeignmemory_map(fm, DOMID_SELF, PROT_READ | PROT_WRITE,
-					  1, &mfn[0], &err[0]);
-		pq = xenforeignmemory_map(fm, DOMID_SELF, PROT_READ | PROT_WRITE,
-					  1, &mfn[1], &err[1]);
+		pp = xenforeignmemory_map(fm, DOMID_SELF,
+					  PROT_READ | PROT_WRITE, 1, &mfn[0],
+					  &err[0]);
+		pq = xenforeignmemory_map(fm, DOMID_SELF,
+					  PROT_READ | PROT_WRITE, 1, &mfn[1],
+					  &err[1]);
 	}
 	rc = bar != MAP_FAILED && pp && pq && !err[0] && !err[1] ? 0 : -1;
 	check(rc == 0,
@@ -287,8 +289,8 @@ static void grant_alias_cap(void)
 	      "grant cap: 64 grant maps of one frame with request_bfn_map at"
 	      " 64 BFNs: GNTST_okay (%u)",
 	      ok);
-	check(r65 == GNTST_no_space,
-	      "grant cap: the 65th: GNTST_no_space (%d)", r65);
+	check(r65 == GNTST_no_space, "grant cap: the 65th: GNTST_no_space (%d)",
+	      r65);
 	if (r65 == GNTST_okay)
 		gnt_unmap(xch, handle[64], (RULES_GNT_BFN + 64) << 12);
 	r = raw(IOMMUOP_map_page, RW, RULES_GNT_BFN + 64, find_frame(0));
@@ -298,8 +300,8 @@ static void grant_alias_cap(void)
 	      r);
 	for (unsigned int i = 0; i < 64; i++)
 		unmapped += mapped[i] &&
-			    gnt_unmap(xch, handle[i], (RULES_GNT_BFN + i) << 12) ==
-				    GNTST_okay;
+			    gnt_unmap(xch, handle[i],
+				      (RULES_GNT_BFN + i) << 12) == GNTST_okay;
 	check(unmapped == 64, "grant cap: the 64 grant maps unmapped (%u)",
 	      unmapped);
 	r = gnt_map(xch, domid, 11, dev, (RULES_GNT_BFN + 64) << 12,
@@ -418,8 +420,8 @@ static void pending_per_guest(void)
 	      "per-guest queue: guests d%u and d%u, %u pages of each mapped 64"
 	      " times, their ioreq servers %u and %u disabled; d%u's pages"
 	      " ballooned out: %lu INVALIDATEs queued for it (%s: %d)",
-	      g[0].domid, g[1].domid, PB_PAGES, g[0].ios, g[1].ios,
-	      g[1].domid, q2, step, rc);
+	      g[0].domid, g[1].domid, PB_PAGES, g[0].ios, g[1].ios, g[1].domid,
+	      q2, step, rc);
 	if (rc || !q2)
 		goto out;
 	step = "run guest 1";
@@ -476,8 +478,9 @@ out:
 			xenforeignmemory_unmap_resource(fm, g[k].res);
 		if (g[k].domid) {
 			if (g[k].have_ios)
-				xendevicemodel_destroy_ioreq_server(
-					dm, g[k].domid, g[k].ios);
+				xendevicemodel_destroy_ioreq_server(dm,
+								    g[k].domid,
+								    g[k].ios);
 			check(xc_domain_destroy(xch, g[k].domid) == 0,
 			      "d%u destroyed", g[k].domid);
 		}
@@ -503,13 +506,14 @@ static int rules_edu_reads(xc_interface *xch, xenforeignmemory_handle *fm,
 	bar = edu_map_bar(dir, sizeof(dir));
 	have = !xc_domain_increase_reservation_exact(xch, 0, 1, 0, 0, &q);
 	if (have)
-		pq = xenforeignmemory_map(fm, DOMID_SELF, PROT_READ | PROT_WRITE,
-					  1, &q, &err);
+		pq = xenforeignmemory_map(fm, DOMID_SELF,
+					  PROT_READ | PROT_WRITE, 1, &q, &err);
 	if (pq && !err)
 		mapped = !xpi_map_range(h, DMA_BFN_B, q, 1, RW);
 	if (mapped && bar != MAP_FAILED) {
 		memset(pq, 0, 4096);
-		ok = !edu_move(bar, bfn, DMA_BFN_B) && !memcmp(pq, want, EDU_LEN);
+		ok = !edu_move(bar, bfn, DMA_BFN_B) &&
+		     !memcmp(pq, want, EDU_LEN);
 	}
 	if (mapped)
 		xpi_unmap_range(h, DMA_BFN_B, 1);
@@ -605,14 +609,15 @@ static void strict_foreign_frame(void)
 	if (!r2)
 		raw(IOMMUOP_unmap_page, 0, HIGH, 0);
 
-	rc = xendevicemodel_create_ioreq_server(
-		dm, domid, HVM_IOREQSRV_BUFIOREQ_ATOMIC, &ios);
+	rc = xendevicemodel_create_ioreq_server(dm, domid,
+						HVM_IOREQSRV_BUFIOREQ_ATOMIC,
+						&ios);
 	have_ios = !rc;
 	if (!rc)
 		rc = xendevicemodel_set_ioreq_server_state(dm, domid, ios, 1);
 	if (!rc)
-		rc = xc_domain_add_to_physmap(xch, domid, XENMAPSPACE_shared_info,
-					      0, 2000);
+		rc = xc_domain_add_to_physmap(xch, domid,
+					      XENMAPSPACE_shared_info, 0, 2000);
 	check(rc == 0,
 	      "dom0-strict: ioreq server %u of d%u; its shared_info page (a"
 	      " Xen heap frame) added at GFN 2000 (%d)",

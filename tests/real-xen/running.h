@@ -82,14 +82,18 @@ static int run_load(xenforeignmemory_handle *fm, uint32_t domid, int self)
 	const uint32_t result = data + 0x100;
 	xen_pfn_t pfn[3] = { RUN_CODE, RUN_CODE + 1, RUN_CODE + 2 };
 	unsigned char code[] = {
-		0xb8, 12, 0, 0, 0,		/* mov eax, __HYPERVISOR_memory_op */
-		0xbb, 1, 0, 0, 0,		/* mov ebx, XENMEM_decrease_reservation */
-		0xb9, 0, 0, 0, 0,		/* mov ecx, data */
-		0x0f, 0x01, 0xd9,		/* vmmcall */
-		0xa3, 0, 0, 0, 0,		/* mov [result], eax */
-		0xfa,				/* cli */
-		0xf4,				/* hlt: with IF clear, the vCPU goes down */
-		0xeb, 0xfd,			/* jmp hlt */
+		0xb8, 12,   0,
+		0,    0, /* mov eax, __HYPERVISOR_memory_op */
+		0xbb, 1,    0,
+		0,    0, /* mov ebx, XENMEM_decrease_reservation */
+		0xb9, 0,    0,
+		0,    0,	  /* mov ecx, data */
+		0x0f, 0x01, 0xd9, /* vmmcall */
+		0xa3, 0,    0,
+		0,    0,    /* mov [result], eax */
+		0xfa,	    /* cli */
+		0xf4,	    /* hlt: with IF clear, the vCPU goes down */
+		0xeb, 0xfd, /* jmp hlt */
 	};
 	unsigned char *p;
 	uint32_t *u;
@@ -97,7 +101,8 @@ static int run_load(xenforeignmemory_handle *fm, uint32_t domid, int self)
 
 	memcpy(code + 11, &data, 4);
 	memcpy(code + 19, &result, 4);
-	p = xenforeignmemory_map(fm, domid, PROT_READ | PROT_WRITE, 3, pfn, err);
+	p = xenforeignmemory_map(fm, domid, PROT_READ | PROT_WRITE, 3, pfn,
+				 err);
 	if (!p || err[0] || err[1] || err[2]) {
 		if (p)
 			xenforeignmemory_unmap(fm, p, 3);
@@ -107,15 +112,15 @@ static int run_load(xenforeignmemory_handle *fm, uint32_t domid, int self)
 	if (!self)
 		memcpy(p, spin, sizeof(spin));
 	u = (uint32_t *)(p + 4096);
-	u[0] = ext;		/* extent_start */
-	u[1] = RUN_PAGES;	/* nr_extents */
-	u[2] = 0;		/* extent_order */
-	u[3] = 0;		/* mem_flags */
-	u[4] = 0x7ff0;		/* domid: DOMID_SELF */
+	u[0] = ext;	  /* extent_start */
+	u[1] = RUN_PAGES; /* nr_extents */
+	u[2] = 0;	  /* extent_order */
+	u[3] = 0;	  /* mem_flags */
+	u[4] = 0x7ff0;	  /* domid: DOMID_SELF */
 	u[0x100 / 4] = RUN_UNSET;
 	u = (uint32_t *)(p + 8192);
 	for (unsigned int i = 0; i < RUN_PAGES; i++)
-		u[i] = RUN_GFN0 + i;	/* the order does not matter here */
+		u[i] = RUN_GFN0 + i; /* the order does not matter here */
 	xenforeignmemory_unmap(fm, p, 3);
 	return 0;
 }
@@ -151,7 +156,8 @@ static int run_set_cpu(xc_interface *xch, uint32_t domid)
 	size_t hlen;
 	int rc = -2;
 
-	if (!buf || xc_domain_hvm_getcontext(xch, domid, buf, (uint32_t)size) < 0 ||
+	if (!buf ||
+	    xc_domain_hvm_getcontext(xch, domid, buf, (uint32_t)size) < 0 ||
 	    hd->typecode != HVM_SAVE_CODE(HEADER))
 		goto out;
 	hlen = sizeof(*hd) + hd->length;
@@ -189,8 +195,8 @@ static int run_set_cpu(xc_interface *xch, uint32_t domid)
 	d->instance = 0;
 	d->length = 0;
 	q += sizeof(*d);
-	rc = xc_domain_hvm_setcontext(xch, domid, ctx, (uint32_t)(q - ctx)) ?
-		     -3 : 0;
+	rc = xc_domain_hvm_setcontext(xch, domid, ctx, (uint32_t)(q - ctx)) ? -3
+									    : 0;
 out:
 	free(ctx);
 	free(buf);
@@ -283,11 +289,9 @@ static void running_guest(int self)
 					  RUN_PAGES,
 					  XPI_FOREIGN_READ | XPI_FOREIGN_WRITE,
 					  s.bfn, NULL);
-	check(rc == (int)RUN_PAGES &&
-		      xpi_mapping_count(h) == held + RUN_PAGES,
+	check(rc == (int)RUN_PAGES && xpi_mapping_count(h) == held + RUN_PAGES,
 	      "%u guest pages mapped, one BFN each (%d, %llu extents)",
-	      RUN_PAGES, rc,
-	      (unsigned long long)(xpi_mapping_count(h) - held));
+	      RUN_PAGES, rc, (unsigned long long)(xpi_mapping_count(h) - held));
 	if (rc != (int)RUN_PAGES)
 		goto out;
 	before = guest_pages(xch, domid);
@@ -307,8 +311,8 @@ static void running_guest(int self)
 		step = "balloon";
 		for (unsigned int i = 0; i < RUN_PAGES; i++)
 			list[i] = RUN_GFN0 + i;
-		rc = xc_domain_decrease_reservation_exact(xch, domid,
-							  RUN_PAGES, 0, list);
+		rc = xc_domain_decrease_reservation_exact(xch, domid, RUN_PAGES,
+							  0, list);
 	}
 	check(rc == 0,
 	      self ? "the guest runs: code loaded, vCPU 0 in 32-bit protected"
@@ -343,7 +347,8 @@ static void running_guest(int self)
 			uint32_t used = bufpg->write_pointer -
 					bufpg->read_pointer;
 
-			if (bfn && !full_sync && used >= IOREQ_BUFFER_SLOT_NUM - 1) {
+			if (bfn && !full_sync &&
+			    used >= IOREQ_BUFFER_SLOT_NUM - 1) {
 				full_sync = 1;
 				at_sync = run_result(fm, domid);
 				sync_form = slot[0].size == 8 &&
@@ -366,8 +371,7 @@ static void running_guest(int self)
 				break;
 		}
 		result = self ? run_result(fm, domid) : RUN_PAGES;
-		if (result != RUN_UNSET &&
-		    s.nsync + s.nbuffered >= RUN_PAGES &&
+		if (result != RUN_UNSET && s.nsync + s.nbuffered >= RUN_PAGES &&
 		    bufpg->write_pointer == bufpg->read_pointer)
 			break;
 	}
@@ -404,8 +408,7 @@ static void running_guest(int self)
 	check(xpi_mapping_count(h) == held && after == before - RUN_PAGES,
 	      "the library unmapped every one and the frames were freed (%llu"
 	      " mappings left; %lu -> %lu guest pages)",
-	      (unsigned long long)(xpi_mapping_count(h) - held), before,
-	      after);
+	      (unsigned long long)(xpi_mapping_count(h) - held), before, after);
 
 out:
 	xpi_listener_free(l);
@@ -519,8 +522,8 @@ static void pending_bounded(void)
 	      " queued now) (%d)",
 	      c2.queued, rc);
 	for (unsigned int i = 0; i < PB_PAGES * 64; i++)
-		fop_fill(&ops[i], IOMMUOP_unmap_foreign_page, 0, PB_BFN + i, 0, 0,
-			 ios);
+		fop_fill(&ops[i], IOMMUOP_unmap_foreign_page, 0, PB_BFN + i, 0,
+			 0, ios);
 	n = fops_count(ops, PB_PAGES * 64, 0);
 	after = guest_pages(xch, domid);
 	check(n == (int)(PB_PAGES * 64) && after == before - PB_PAGES,

@@ -183,8 +183,7 @@ int32_t mapf(uint16_t caller, uint64_t bfn, uint64_t gfn, uint16_t domid,
 	return op.status;
 }
 
-int32_t unmapf(uint16_t caller, uint64_t bfn, uint16_t ios,
-	       unsigned int order)
+int32_t unmapf(uint16_t caller, uint64_t bfn, uint16_t ios, unsigned int order)
 {
 	struct pv_iommu_op op = { .subop_id = IOMMUOP_unmap_foreign_page };
 
@@ -264,8 +263,7 @@ uint64_t iommu_mfn(uint16_t domid, uint64_t bfn)
 {
 	uint64_t mfn = 0;
 
-	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, domid, bfn, &mfn, NULL),
-			 0);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, domid, bfn, &mfn, NULL), 0);
 	return mfn;
 }
 
@@ -336,8 +334,8 @@ unsigned int ring_read(void *page, uint64_t *out, unsigned int max)
 		memcpy(&lo, b + 4, 4);
 		v = lo;
 		if (size == 3) {
-			const uint8_t *b2 =
-				(const uint8_t *)page + 8 + ((rp + 1) % 511) * 8;
+			const uint8_t *b2 = (const uint8_t *)page + 8 +
+					    ((rp + 1) % 511) * 8;
 			uint32_t hi;
 
 			ck_assert_uint_eq(b2[0], 8);

@@ -60,8 +60,7 @@ int32_t one(uint16_t caller, struct pv_iommu_op op);
 /* One op issued at once; its status. */
 int32_t mapf(uint16_t caller, uint64_t bfn, uint64_t gfn, uint16_t domid,
 	     uint16_t ios, unsigned int fl, unsigned int order);
-int32_t unmapf(uint16_t caller, uint64_t bfn, uint16_t ios,
-	       unsigned int order);
+int32_t unmapf(uint16_t caller, uint64_t bfn, uint16_t ios, unsigned int order);
 /* *bfn is the BFN the lookup returned. */
 int32_t lookupf(uint16_t caller, uint64_t gfn, uint16_t domid, uint16_t ios,
 		uint64_t *bfn);

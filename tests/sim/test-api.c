@@ -76,18 +76,16 @@ START_TEST(api_null_sim)
 	ck_assert_int_eq(xpi_sim_unpin_pagetable(NULL, 1, 0), -EINVAL);
 	ck_assert_int_eq(xpi_sim_frame_info(NULL, 0, &fi), -EINVAL);
 	ck_assert_uint_eq(xpi_sim_scratch_mfn(NULL), UINT64_MAX);
-	ck_assert_int_eq(xpi_sim_iommu_lookup(NULL, 0, 0, &u64, NULL),
-			 -EINVAL);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(NULL, 0, 0, &u64, NULL), -EINVAL);
 	ck_assert_uint_eq(xpi_sim_iommu_extents(NULL, 0), 0);
 	ck_assert_int_eq(xpi_sim_iommu_op(NULL, 0, NULL, 0), -EINVAL);
 	ck_assert_int_eq(xpi_sim_inject_iommu_faults(NULL, 1), -EINVAL);
 	ck_assert_int_eq(xpi_sim_grant_create(NULL, 1, 0, 2, 0), -EINVAL);
-	ck_assert_int_eq(xpi_sim_grant_map(NULL, 1, 2, 0,
-					   XPI_GNTMAP_device_map, &addr, &h),
+	ck_assert_int_eq(xpi_sim_grant_map(NULL, 1, 2, 0, XPI_GNTMAP_device_map,
+					   &addr, &h),
 			 -1);
 	ck_assert_int_eq(xpi_sim_grant_unmap(NULL, 1, 0), -1);
-	ck_assert_int_eq(xpi_sim_ioreq_server_create(NULL, 0, 1, &id),
-			 -EINVAL);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(NULL, 0, 1, &id), -EINVAL);
 	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(NULL, 1, 0), -EINVAL);
 	ck_assert_int_eq(xpi_sim_ioreq_server_pages(NULL, 1, 0, &p, &p),
 			 -EINVAL);
@@ -162,10 +160,8 @@ START_TEST(api_bad_arguments)
 	ck_assert_int_eq(xpi_sim_frame_info(sim, 0, NULL), -EINVAL);
 	/* IOMMU views. */
 	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 9, 0, &u64, NULL), -ESRCH);
-	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, G1, 0, NULL, NULL),
-			 -EINVAL);
-	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, G1, 0, &u64, NULL),
-			 -ENOENT);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, G1, 0, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, G1, 0, &u64, NULL), -ENOENT);
 	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 9), 0);
 	/* ioreq servers. */
 	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, 9, &id), -ESRCH);
@@ -173,24 +169,21 @@ START_TEST(api_bad_arguments)
 	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, NULL),
 			 -EINVAL);
 	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, 0, &id), -EINVAL);
-	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, G1, G3, &id),
-			 -EPERM);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, G1, G3, &id), -EPERM);
 	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(sim, 9, 0), -ESRCH);
 	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(sim, G3, 99), -ENOENT);
 	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, G3, 99, &p, NULL),
 			 -ENOENT);
 	ck_assert_int_eq(xpi_sim_ioreq_server_pages(sim, 9, 0, &p, NULL),
 			 -ESRCH);
-	ck_assert_int_eq(xpi_sim_ioreq_server_evtchn_fd(sim, G3, 99),
-			 -ENOENT);
+	ck_assert_int_eq(xpi_sim_ioreq_server_evtchn_fd(sim, G3, 99), -ENOENT);
 	ck_assert_int_eq(xpi_sim_ioreq_server_evtchn_fd(sim, 9, 0), -ESRCH);
 	ck_assert_int_eq(xpi_sim_ioreq_notify(sim, G3, 99), -ENOENT);
 	ck_assert_int_eq(xpi_sim_ioreq_notify(sim, 9, 0), -ESRCH);
 	ck_assert_int_eq(xpi_sim_ioreq_flush_all(sim, 9), -ESRCH);
 	ck_assert_int_eq(xpi_sim_ioreq_server_stats(sim, G3, ios0, NULL),
 			 -EINVAL);
-	ck_assert_int_eq(xpi_sim_ioreq_server_stats(sim, G3, 99, &is),
-			 -ENOENT);
+	ck_assert_int_eq(xpi_sim_ioreq_server_stats(sim, G3, 99, &is), -ENOENT);
 	ck_assert_int_eq(xpi_sim_ioreq_server_stats(sim, 9, 0, &is), -ESRCH);
 	ck_assert_int_eq(xpi_sim_stats(sim, NULL), -EINVAL);
 	/* Grants. */

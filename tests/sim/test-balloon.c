@@ -31,8 +31,8 @@ START_TEST(balloon_swap_mfn_points_bfn_at_scratch_and_frees_frame)
 	uint64_t flushes;
 	void *page = bufpage(G3, ios0);
 
-	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0,
-			      RW | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn, 0),
+			 0);
 	flushes = stats().iotlb_flushes;
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
 	ck_assert_uint_eq(frame(m).free, 1);
@@ -91,10 +91,9 @@ START_TEST(balloon_swaps_only_when_every_entry_allows_it)
 	uint64_t m = mfn_of(G3, 9), m2 = mfn_of(G3, 10), got;
 
 	/* Mixed: one entry without swap_mfn, so nothing is swapped. */
-	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0,
-			      RW | IOMMUOP_swap_mfn, 0), 0);
-	ck_assert_int_eq(mapf(DM, 0x77, 9, G3, iosdm, IOMMUOP_readable, 0),
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn, 0),
 			 0);
+	ck_assert_int_eq(mapf(DM, 0x77, 9, G3, iosdm, IOMMUOP_readable, 0), 0);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
 	ck_assert_uint_eq(stats().swaps, 0);
 	ck_assert_uint_eq(iommu_mfn(0, HW_BFN), m);
@@ -109,10 +108,12 @@ START_TEST(balloon_swaps_only_when_every_entry_allows_it)
 	ck_assert_int_eq(unmapf(DM, 0x77, iosdm, 0), 0);
 	ck_assert_uint_eq(frame(m).free, 1);
 	/* All with swap_mfn: all swapped, one flush for the balloon call. */
-	ck_assert_int_eq(mapf(0, HW_BFN, 10, G3, ios0,
-			      RW | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN, 10, G3, ios0, RW | IOMMUOP_swap_mfn,
+			      0),
+			 0);
 	ck_assert_int_eq(mapf(DM, 0x78, 10, G3, iosdm,
-			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0), 0);
+			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0),
+			 0);
 	got = stats().iotlb_flushes;
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 10), 0);
 	ck_assert_uint_eq(stats().iotlb_flushes, got + 1);
@@ -131,8 +132,8 @@ START_TEST(balloon_lookup_entry_prevents_swap)
 
 	ck_assert_int_eq(lookupf(0, 9, G3, ios0, &bfn), 0);
 	ck_assert_uint_eq(bfn, m);
-	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0,
-			      RW | IOMMUOP_swap_mfn, 0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn, 0),
+			 0);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
 	ck_assert_uint_eq(stats().swaps, 0);
 	ck_assert_uint_eq(frame(m).refs, 2);
@@ -173,8 +174,8 @@ START_TEST(balloon_splits_a_larger_swappable_extent)
 
 	for (unsigned int i = 0; i < 4; i++)
 		m[i] = mfn_of(G1, 8 + i);
-	ck_assert_int_eq(mapf(0, HW_BFN, 8, G1, ios1,
-			      RW | IOMMUOP_swap_mfn, 2), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN, 8, G1, ios1, RW | IOMMUOP_swap_mfn, 2),
+			 0);
 	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, 0), 1);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G1, 9), 0);
 	ck_assert_uint_eq(iommu_mfn(0, HW_BFN + 1), scratch_of(G1));
@@ -304,8 +305,7 @@ START_TEST(destroy_target_frames_live_until_unmapped)
 	ck_assert_uint_eq(frame(m).owner, XPI_DOMID_INVALID);
 	ck_assert_uint_eq(xpi_sim_iommu_extents(sim, DM), 1);
 	/* Its servers went with it; the mappings are still theirs to undo. */
-	ck_assert_int_eq(xpi_sim_ioreq_server_evtchn_fd(sim, G3, ios0),
-			 -ESRCH);
+	ck_assert_int_eq(xpi_sim_ioreq_server_evtchn_fd(sim, G3, ios0), -ESRCH);
 	ck_assert_int_eq(unmapf(0, HW_BFN, ios0, 0), 0);
 	ck_assert_uint_eq(frame(m).free, 0);
 	ck_assert_int_eq(unmapf(DM, 0x10, iosdm, 0), 0);
@@ -332,12 +332,14 @@ START_TEST(scratch_frames_are_per_guest)
 	uint64_t s3, s1, got;
 	unsigned int fl = 0;
 
-	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn,
-			      0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn, 0),
+			 0);
 	ck_assert_int_eq(mapf(0, HW_BFN + 1, 10, G3, ios0,
-			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0), 0);
-	ck_assert_int_eq(mapf(0, HW_BFN + 2, 9, G1, ios1,
-			      RW | IOMMUOP_swap_mfn, 0), 0);
+			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0),
+			 0);
+	ck_assert_int_eq(mapf(0, HW_BFN + 2, 9, G1, ios1, RW | IOMMUOP_swap_mfn,
+			      0),
+			 0);
 	ck_assert_uint_eq(stats().scratch_frames, 0); /* made at first use */
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 10), 0);
@@ -371,8 +373,8 @@ START_TEST(scratch_frame_lives_until_its_last_swapped_bfn_goes)
 {
 	uint64_t s3, free0;
 
-	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn,
-			      0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn, 0),
+			 0);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
 	s3 = scratch_of(G3);
 	/* The guest goes; dom0's BFN still points at its scratch frame. */
@@ -407,8 +409,8 @@ START_TEST(scratch_that_cannot_be_made_means_no_swap)
 	ck_assert_int_eq(xpi_sim_domain_create(sim, 9, &dc), 0);
 	ck_assert_uint_eq(stats().free_frames, 0);
 	m = mfn_of(G3, 9);
-	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn,
-			      0), 0);
+	ck_assert_int_eq(mapf(0, HW_BFN, 9, G3, ios0, RW | IOMMUOP_swap_mfn, 0),
+			 0);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, 9), 0);
 	/* Not swapped, and never a silent drop: the mapping keeps it. */
 	ck_assert_uint_eq(stats().swaps, 0);
@@ -428,7 +430,8 @@ static Suite *sim_balloon_suite(void)
 
 	tcase_add_checked_fixture(tc, xs_memory_setup, xs_teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, balloon_swap_mfn_points_bfn_at_scratch_and_frees_frame);
+	tcase_add_test(tc,
+		       balloon_swap_mfn_points_bfn_at_scratch_and_frees_frame);
 	tcase_add_test(tc, balloon_without_swap_keeps_references_until_unmap);
 	tcase_add_test(tc, balloon_swaps_only_when_every_entry_allows_it);
 	tcase_add_test(tc, balloon_lookup_entry_prevents_swap);

@@ -26,10 +26,10 @@ static uint16_t caps(uint16_t caller)
 START_TEST(query_caps_relaxed_hwdom_and_guests)
 {
 	/* Input flags (0xffff) are ignored. */
-	ck_assert_uint_eq(caps(0),
-			  pv_iommu_flags_set_order(IOMMU_QUERY_map_cap |
-							   IOMMU_QUERY_map_all_gfns,
-						   18));
+	ck_assert_uint_eq(caps(0), pv_iommu_flags_set_order(
+					   IOMMU_QUERY_map_cap |
+						   IOMMU_QUERY_map_all_gfns,
+					   18));
 	ck_assert_uint_eq(caps(G1),
 			  pv_iommu_flags_set_order(IOMMU_QUERY_map_cap, 18));
 	ck_assert_uint_eq(caps(G3), pv_iommu_flags_set_order(0, 18));
@@ -140,8 +140,7 @@ START_TEST(call_bad_caller_is_esrch)
 
 	op.status = 777;
 	ck_assert_int_eq(xpi_sim_iommu_op(sim, 99, &op, 1), -ESRCH);
-	ck_assert_int_eq(xpi_sim_iommu_op(sim, XPI_DOMID_SELF, &op, 1),
-			 -ESRCH);
+	ck_assert_int_eq(xpi_sim_iommu_op(sim, XPI_DOMID_SELF, &op, 1), -ESRCH);
 	ck_assert_int_eq(xpi_sim_iommu_op(sim, 0xffff, &op, 1), -ESRCH);
 	ck_assert_int_eq(op.status, 777);
 	ck_assert_int_eq(xpi_sim_iommu_op(NULL, 0, &op, 1), -EINVAL);

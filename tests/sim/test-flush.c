@@ -174,9 +174,11 @@ static void balloon_swapped(uint64_t gfn)
 	uint64_t m = mfn_of(G3, gfn);
 
 	ck_assert_int_eq(mapf(0, HW_BFN + gfn, gfn, G3, ios0,
-			      RW | IOMMUOP_swap_mfn, 0), 0);
+			      RW | IOMMUOP_swap_mfn, 0),
+			 0);
 	ck_assert_int_eq(mapf(DM, 0x100 + gfn, gfn, G3, iosdm,
-			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0), 0);
+			      IOMMUOP_readable | IOMMUOP_swap_mfn, 0),
+			 0);
 	ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, gfn), 0);
 	ck_assert_uint_eq(frame(m).free, 1);
 	ck_assert_int_eq(unmapf(0, HW_BFN + gfn, ios0, 0), 0);

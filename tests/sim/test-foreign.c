@@ -27,8 +27,8 @@ START_TEST(map_foreign_success_adds_m2b_entries)
 	ck_assert_int_eq(xpi_sim_iommu_lookup(sim, 0, HW_BFN, &got, NULL), 0);
 	ck_assert_uint_eq(got, m);
 	/* The device model of dom3 too, read-only. */
-	ck_assert_int_eq(one(DM, mapf_op(0x77, 9, G3, iosdm,
-					 IOMMUOP_readable, 0)),
+	ck_assert_int_eq(one(DM,
+			     mapf_op(0x77, 9, G3, iosdm, IOMMUOP_readable, 0)),
 			 0);
 	ck_assert_uint_eq(frame(m).refs, 3);
 	ck_assert_uint_eq(frame(m).writable_refs, 1);
@@ -45,8 +45,8 @@ END_TEST
 START_TEST(map_foreign_neither_readable_nor_writeable_is_einval)
 {
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0, 0, 0)), -EINVAL);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0,
-					IOMMUOP_swap_mfn, 0)),
+	ck_assert_int_eq(one(0,
+			     mapf_op(HW_BFN, 9, G3, ios0, IOMMUOP_swap_mfn, 0)),
 			 -EINVAL);
 }
 END_TEST
@@ -78,8 +78,7 @@ START_TEST(map_foreign_no_privilege_is_eperm)
 	/* The device model of dom3 has none over dom1. */
 	ck_assert_int_eq(one(DM, mapf_op(0x10, 9, G1, ios1, RW, 0)), -EPERM);
 	/* Nobody but dom0 over dom0. */
-	ck_assert_int_eq(one(G1, mapf_op(0x10, 0x1000, 0, 0, RW, 0)),
-			 -EPERM);
+	ck_assert_int_eq(one(G1, mapf_op(0x10, 0x1000, 0, 0, RW, 0)), -EPERM);
 }
 END_TEST
 
@@ -97,18 +96,15 @@ START_TEST(map_foreign_domid_self_is_eperm)
 	ck_assert_int_eq(one(DM, mapf_op(0x10, 0, DM, 0, RW, 0)), -EPERM);
 	ck_assert_int_eq(one(DM, mapf_op(0x10, 0, XPI_DOMID_SELF, 0, RW, 0)),
 			 -EPERM);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 0x1000, 0, 0, RW, 0)),
-			 -EPERM);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 0x1000, 0, 0, RW, 0)), -EPERM);
 }
 END_TEST
 
 START_TEST(map_foreign_rmrr_is_eacces)
 {
 	ck_assert_int_eq(xpi_sim_rmrr_add(sim, 0, HW_BFN, 1), 0);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0, RW, 0)),
-			 -EACCES);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 8, G1, ios1, RW, 3)),
-			 -EACCES);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0, RW, 0)), -EACCES);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 8, G1, ios1, RW, 3)), -EACCES);
 	/* The target's RMRRs do not matter: the caller's do. */
 	ck_assert_int_eq(xpi_sim_rmrr_add(sim, G3, HW_BFN + 1, 1), 0);
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 1, 9, G3, ios0, RW, 0)), 0);
@@ -121,8 +117,7 @@ START_TEST(map_foreign_bad_ioserver_is_enodev)
 	/* dom1's server is not dom3's. */
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, 99, RW, 0)), -ENODEV);
 	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(sim, G3, ios0), 0);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0, RW, 0)),
-			 -ENODEV);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0, RW, 0)), -ENODEV);
 }
 END_TEST
 
@@ -130,8 +125,8 @@ START_TEST(map_foreign_bad_domid_is_enxio)
 {
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, 99, 0, RW, 0)), -ENXIO);
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, 0x7FF1, 0, RW, 0)), -ENXIO);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, XPI_DOMID_INVALID, 0, RW,
-					0)),
+	ck_assert_int_eq(one(0,
+			     mapf_op(HW_BFN, 9, XPI_DOMID_INVALID, 0, RW, 0)),
 			 -ENXIO);
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, 0xffff, 0, RW, 0)), -ENXIO);
 }
@@ -151,18 +146,14 @@ END_TEST
 
 START_TEST(map_foreign_order_too_large_is_enospc)
 {
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 0, G1, ios1, RW, 19)),
-			 -ENOSPC);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 0, G1, ios1, RW, 19)), -ENOSPC);
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 1, 0, G1, ios1, RW, 1)),
 			 -ENOSPC);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 1, G1, ios1, RW, 1)),
-			 -ENOSPC);
-	ck_assert_int_eq(one(0, mapf_op(UINT64_C(1) << 36, 0, G1, ios1, RW,
-					0)),
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 1, G1, ios1, RW, 1)), -ENOSPC);
+	ck_assert_int_eq(one(0, mapf_op(UINT64_C(1) << 36, 0, G1, ios1, RW, 0)),
 			 -ENOSPC);
 	/* Scattered backing cannot be mapped with an order. */
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 0, G3, ios0, RW, 1)),
-			 -ENOSPC);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 0, G3, ios0, RW, 1)), -ENOSPC);
 	ck_assert_uint_eq(stats().m2b_entries, 0);
 }
 END_TEST
@@ -170,10 +161,8 @@ END_TEST
 START_TEST(map_foreign_existing_entry_is_eexist)
 {
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0, RW, 0)), 0);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 10, G3, ios0, RW, 0)),
-			 -EEXIST);
-	ck_assert_int_eq(one(0, mapf_op(0x1000, 10, G3, ios0, RW, 0)),
-			 -EEXIST);
+	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 10, G3, ios0, RW, 0)), -EEXIST);
+	ck_assert_int_eq(one(0, mapf_op(0x1000, 10, G3, ios0, RW, 0)), -EEXIST);
 	ck_assert_uint_eq(frame(mfn_of(G3, 10)).refs, 1);
 }
 END_TEST
@@ -182,8 +171,8 @@ START_TEST(map_foreign_writeable_pinned_page_is_eperm)
 {
 	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G3, 9), 0);
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0, RW, 0)), -EPERM);
-	ck_assert_int_eq(one(0, mapf_op(HW_BFN, 9, G3, ios0,
-					IOMMUOP_readable, 0)),
+	ck_assert_int_eq(one(0,
+			     mapf_op(HW_BFN, 9, G3, ios0, IOMMUOP_readable, 0)),
 			 0);
 }
 END_TEST
@@ -373,8 +362,7 @@ START_TEST(another_caller_cannot_unmap_any_kind_of_mapping)
 					 -ENOENT);
 		}
 		if (who != G1)
-			ck_assert_int_eq(one(who, unmap_op(0x10, 0)),
-					 -ENOENT);
+			ck_assert_int_eq(one(who, unmap_op(0x10, 0)), -ENOENT);
 		if (who != DM) {
 			ck_assert_int_eq(one(who, unmap_op(HW_BFN, 0)),
 					 -ENOENT);
@@ -439,7 +427,8 @@ static Suite *sim_foreign_suite(void)
 	tcase_add_checked_fixture(tc, xs_ops_setup, xs_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, map_foreign_success_adds_m2b_entries);
-	tcase_add_test(tc, map_foreign_neither_readable_nor_writeable_is_einval);
+	tcase_add_test(tc,
+		       map_foreign_neither_readable_nor_writeable_is_einval);
 	tcase_add_test(tc, map_foreign_eio_on_iommu_fault);
 	tcase_add_test(tc, map_foreign_without_map_cap_is_eperm);
 	tcase_add_test(tc, map_foreign_no_privilege_is_eperm);

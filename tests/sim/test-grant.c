@@ -78,8 +78,8 @@ START_TEST(grant_map_errors)
 {
 	uint64_t addr;
 	uint32_t h;
-	const uint32_t bfnmap =
-		XPI_GNTMAP_device_map | XPI_GNTMAP_request_bfn_map;
+	const uint32_t bfnmap = XPI_GNTMAP_device_map |
+				XPI_GNTMAP_request_bfn_map;
 	int ref = xpi_sim_grant_create(sim, G3, 5, DM, 0);
 	int roref = xpi_sim_grant_create(sim, G3, 6, DM, 1);
 	int g1ref = xpi_sim_grant_create(sim, G3, 7, G1, 0);
@@ -114,11 +114,11 @@ START_TEST(grant_map_errors)
 	ck_assert_int_eq(xpi_sim_grant_map(sim, G3, G1, (uint32_t)nohw, bfnmap,
 					   &addr, &h),
 			 -8);
-	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)roref,
-					   bfnmap, &addr, &h),
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)roref, bfnmap,
+					   &addr, &h),
 			 -8);
-	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)g1ref,
-					   bfnmap, &addr, &h),
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)g1ref, bfnmap,
+					   &addr, &h),
 			 -8);
 	ck_assert_int_eq(xpi_sim_pin_pagetable(sim, G3, 5), 0);
 	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, bfnmap,
@@ -126,8 +126,7 @@ START_TEST(grant_map_errors)
 			 -8);
 	ck_assert_int_eq(xpi_sim_unpin_pagetable(sim, G3, 5), 0);
 	/* Bad reference; bad granter; bad flags; no caller. */
-	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, 999, bfnmap, &addr,
-					   &h),
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, 999, bfnmap, &addr, &h),
 			 -3);
 	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, 99, 0, bfnmap, &addr, &h),
 			 -2);
@@ -135,8 +134,8 @@ START_TEST(grant_map_errors)
 					   XPI_GNTMAP_request_bfn_map, &addr,
 					   &h),
 			 -1);
-	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, 0,
-					   &addr, &h),
+	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref, 0, &addr,
+					   &h),
 			 -1);
 	ck_assert_int_eq(xpi_sim_grant_map(sim, DM, G3, (uint32_t)ref,
 					   bfnmap | (1u << 9), &addr, &h),

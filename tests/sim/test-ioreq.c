@@ -96,7 +96,9 @@ END_TEST
 
 START_TEST(ring_full_falls_back_to_sync_and_keeps_order)
 {
-	enum { N = 515 };
+	enum {
+		N = 515
+	};
 	static uint64_t bfn[N], got[N];
 	void *page = bufpage(G1, ios1), *sp = syncpage(G1, ios1);
 	unsigned int n = 0;
@@ -145,7 +147,9 @@ END_TEST
 
 START_TEST(ring_8_byte_entry_needs_two_free_slots)
 {
-	enum { N = 512 };
+	enum {
+		N = 512
+	};
 	static uint64_t bfn[N], got[N];
 	void *page = bufpage(G1, ios1), *sp = syncpage(G1, ios1);
 	uint64_t data;
@@ -178,7 +182,9 @@ END_TEST
 
 START_TEST(ring_wraps_around_with_8_byte_entries)
 {
-	enum { N = 2000 };
+	enum {
+		N = 2000
+	};
 	static uint64_t bfn[N], got[N];
 	void *page = bufpage(G1, ios1);
 	unsigned int n = 0;
@@ -238,7 +244,9 @@ END_TEST
 START_TEST(ring_flush_all_uses_another_vcpu_slot)
 {
 	struct xpi_sim_config cfg;
-	enum { N = 512 };
+	enum {
+		N = 512
+	};
 	static uint64_t bfn[N];
 	void *sp;
 	uint64_t data;
@@ -299,16 +307,16 @@ START_TEST(queue_waits_while_disabled_and_exits_are_bounded)
 		ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3,
 								  ios[k], 0),
 				 0);
-	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G1, ios1, 0),
-			 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G1, ios1, 0), 0);
 	for (i = 0; i < 100; i++)
 		for (k = 0; k < 4; k++)
-			ck_assert_int_eq(mapf(0, HW_BFN + k * 0x1000 + i, i,
-					      G3, ios[k], RW, 0),
+			ck_assert_int_eq(mapf(0, HW_BFN + k * 0x1000 + i, i, G3,
+					      ios[k], RW, 0),
 					 0);
 	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(mapf(0, HW_BFN + 0x8000 + i, i, G1, ios1, RW,
-				      0), 0);
+				      0),
+				 0);
 	for (i = 0; i < 100; i++)
 		ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, i), 0);
 	for (i = 0; i < 10; i++)
@@ -379,15 +387,13 @@ START_TEST(queue_longer_than_the_ring_bounds_each_exit)
 	uint64_t got[512];
 	unsigned int i;
 
-	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 0),
-			 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 0), 0);
 	for (i = 0; i < n; i++) {
 		ck_assert_int_eq(mapf(0, HW_BFN + i, i, G3, ios0, RW, 0), 0);
 		ck_assert_int_eq(xpi_sim_balloon_out(sim, G3, i), 0);
 	}
 	ck_assert_uint_eq(sstats(G3, ios0).waiting, n);
-	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 1),
-			 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 1), 0);
 	ck_assert_int_eq(xpi_sim_vcpu_exit(sim, G3), (int)slots + 1);
 	ck_assert_uint_eq(stats().max_exit_examined, slots + 1);
 	ck_assert_uint_eq(sstats(G3, ios0).sync_sent, 1);
@@ -409,8 +415,7 @@ START_TEST(queue_is_bounded_by_the_frames_records)
 	unsigned int i;
 
 	/* 64 mappings of one frame for a disabled server, and no 65th. */
-	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 0),
-			 0);
+	ck_assert_int_eq(xpi_sim_ioreq_server_set_enabled(sim, G3, ios0, 0), 0);
 	for (i = 0; i < 64; i++)
 		ck_assert_int_eq(mapf(0, HW_BFN + i, 9, G3, ios0, RW, 0), 0);
 	ck_assert_int_eq(mapf(0, HW_BFN + 64, 9, G3, ios0, RW, 0), -EMLINK);

@@ -21,8 +21,7 @@ START_TEST(ioreq_servers_limit_is_enospc)
 	for (; n <= 8; n++)
 		ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &id),
 				 0);
-	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &id),
-			 -ENOSPC);
+	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &id), -ENOSPC);
 	/* Ids are not reused while the domain lives. */
 	ck_assert_int_eq(xpi_sim_ioreq_server_destroy(sim, G3, id), 0);
 	ck_assert_int_eq(xpi_sim_ioreq_server_create(sim, 0, G3, &id), 0);
@@ -62,7 +61,8 @@ START_TEST(alias_cap_65th_mapping_of_a_frame_is_emlink)
 			 0);
 	/* 30 foreign maps by DM, 30 by dom0: 64 records. */
 	for (i = 0; i < 30; i++) {
-		ck_assert_int_eq(one(DM, mapf_op(0x100 + i, 9, G3, iosdm, RW, 0)),
+		ck_assert_int_eq(one(DM,
+				     mapf_op(0x100 + i, 9, G3, iosdm, RW, 0)),
 				 0);
 		ck_assert_int_eq(one(0, mapf_op(HW_BFN + i, 9, G3, ios0,
 						IOMMU_OP_readable, 0)),
@@ -75,8 +75,7 @@ START_TEST(alias_cap_65th_mapping_of_a_frame_is_emlink)
 	/* The 65th, of every kind and every caller, is refused. */
 	ck_assert_int_eq(one(0, mapf_op(HW_BFN + 40, 9, G3, ios0, RW, 0)),
 			 -EMLINK);
-	ck_assert_int_eq(one(DM, mapf_op(0x140, 9, G3, iosdm, RW, 0)),
-			 -EMLINK);
+	ck_assert_int_eq(one(DM, mapf_op(0x140, 9, G3, iosdm, RW, 0)), -EMLINK);
 	ck_assert_int_eq(one(0, map_op(HW_BFN + 0x2001, m, RW, 0)), -EMLINK);
 	lk = lookup_op(9, G3, ios2);
 	ck_assert_int_eq(run1(0, &lk), -EMLINK);

@@ -48,8 +48,8 @@ END_TEST
 START_TEST(map_page_neither_readable_nor_writeable_is_einval)
 {
 	ck_assert_int_eq(one(G1, map_op(0x1000, 0x40, 0, 0)), -EINVAL);
-	ck_assert_int_eq(one(0, map_op(HW_BFN, 0x1000,
-				       IOMMU_MAP_OP_no_ref_cnt, 0)),
+	ck_assert_int_eq(one(0, map_op(HW_BFN, 0x1000, IOMMU_MAP_OP_no_ref_cnt,
+				       0)),
 			 -EINVAL);
 }
 END_TEST
@@ -152,8 +152,8 @@ START_TEST(map_page_of_a_free_frame_is_eperm)
 	ck_assert_int_eq(one(0, map_op(HW_BFN, m, RW, 0)), -EPERM);
 	ck_assert_int_eq(one(0, map_op(HW_BFN, m, IOMMU_OP_readable, 0)),
 			 -EPERM);
-	ck_assert_int_eq(one(0, map_op(HW_BFN, m,
-				       RW | IOMMU_MAP_OP_no_ref_cnt, 0)),
+	ck_assert_int_eq(one(0, map_op(HW_BFN, m, RW | IOMMU_MAP_OP_no_ref_cnt,
+				       0)),
 			 -EPERM);
 	/* Nothing changed: still free, no reference, no IOMMU entry. */
 	ck_assert_uint_eq(frame(m).free, 1);
@@ -167,8 +167,8 @@ START_TEST(map_page_no_ref_cnt_only_relaxed_hwdom)
 {
 	uint64_t m = 0x1000;
 
-	ck_assert_int_eq(one(0, map_op(HW_BFN, m,
-				       RW | IOMMU_MAP_OP_no_ref_cnt, 0)),
+	ck_assert_int_eq(one(0, map_op(HW_BFN, m, RW | IOMMU_MAP_OP_no_ref_cnt,
+				       0)),
 			 0);
 	ck_assert_uint_eq(frame(m).refs, 1);
 	ck_assert_uint_eq(frame(m).writable_refs, 0);
@@ -218,12 +218,9 @@ START_TEST(map_page_order_too_large_is_enospc)
 	ck_assert_int_eq(one(G1, map_op(0x1001, 0x0, RW, 1)), -ENOSPC);
 	ck_assert_int_eq(one(G1, map_op(0x1000, 0x8, RW, 4)), -ENOSPC);
 	/* Beyond the BFN width (2^36 BFNs). */
-	ck_assert_int_eq(one(G1, map_op(UINT64_C(1) << 36, 0, RW, 0)),
-			 -ENOSPC);
-	ck_assert_int_eq(one(G1, map_op((UINT64_C(1) << 36) - 1, 0, RW, 0)),
-			 0);
-	ck_assert_int_eq(one(G1, map_op((UINT64_C(1) << 36) - 16, 0x10, RW,
-					5)),
+	ck_assert_int_eq(one(G1, map_op(UINT64_C(1) << 36, 0, RW, 0)), -ENOSPC);
+	ck_assert_int_eq(one(G1, map_op((UINT64_C(1) << 36) - 1, 0, RW, 0)), 0);
+	ck_assert_int_eq(one(G1, map_op((UINT64_C(1) << 36) - 16, 0x10, RW, 5)),
 			 -ENOSPC);
 	ck_assert_int_eq(one(G1, map_op(UINT64_MAX, 0, RW, 0)), -ENOSPC);
 	/* GFNs not backed contiguously (a scattered guest with hw). */
@@ -274,8 +271,8 @@ START_TEST(map_page_check_order)
 	 */
 	ck_assert_int_eq(xpi_sim_rmrr_add(sim, G1, 0x100, 1), 0);
 	/* no_ref_cnt (3) before order (4). */
-	ck_assert_int_eq(one(G1, map_op(0x101, 0, RW | IOMMU_MAP_OP_no_ref_cnt,
-					1)),
+	ck_assert_int_eq(one(G1,
+			     map_op(0x101, 0, RW | IOMMU_MAP_OP_no_ref_cnt, 1)),
 			 -EPERM);
 	/* order (4) before ownership (5). */
 	ck_assert_int_eq(one(G1, map_op(0x101, 5000, RW, 1)), -ENOSPC);
@@ -439,7 +436,8 @@ static Suite *sim_map_suite(void)
 	tcase_add_checked_fixture(tc, xs_memory_setup, xs_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, map_page_reference_is_taken_with_the_owner_check);
-	tcase_add_test(tc, map_page_failing_after_the_race_gives_its_reference_back);
+	tcase_add_test(
+		tc, map_page_failing_after_the_race_gives_its_reference_back);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -27,8 +27,8 @@ START_TEST(million_mappings)
 {
 	/* Under valgrind the same test with 1/16 of the mappings (it runs
 	 * some 50 times slower there). */
-	uint64_t n = getenv("XPI_UNDER_VALGRIND") ? UINT64_C(1) << 16 :
-						    UINT64_C(1) << 20;
+	uint64_t n = getenv("XPI_UNDER_VALGRIND") ? UINT64_C(1) << 16
+						  : UINT64_C(1) << 20;
 	const unsigned int batch = 4096;
 	struct xpi_sim_domain_config dc = {
 		.nr_pages = n,
@@ -99,8 +99,8 @@ START_TEST(million_mappings)
 	}
 	t_unmap = now() - t0;
 	ck_assert_uint_eq(bad, 0);
-	fprintf(stderr, "%llu unmap_foreign in %.3f s\n",
-		(unsigned long long)n, t_unmap);
+	fprintf(stderr, "%llu unmap_foreign in %.3f s\n", (unsigned long long)n,
+		t_unmap);
 	ck_assert_uint_eq(stats().m2b_entries, 0);
 	ck_assert_uint_eq(frame(mfn_of(7, n - 1)).refs, 2);
 	free(ops);
@@ -156,9 +156,9 @@ START_TEST(balloon_storm_then_unmaps_releases_everything)
 		bad += ops[i].status != 0;
 	ck_assert_uint_eq(bad, 0);
 	ck_assert_uint_eq(stats().m2b_entries, 0);
-	ck_assert_uint_eq(stats().free_frames,
-			  (UINT64_C(1) << 20) - 257 - 65536 - 4096 - 1024 -
-				  1024);
+	ck_assert_uint_eq(stats().free_frames, (UINT64_C(1) << 20) - 257 -
+						       65536 - 4096 - 1024 -
+						       1024);
 	fprintf(stderr, "%u balloon-outs in %.3f s, %u unmaps in %.3f s\n", n,
 		t_out, n, t_unmap);
 	free(ops);

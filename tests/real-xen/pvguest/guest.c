@@ -26,8 +26,8 @@
 
 extern char hypercall_page[];
 
-__attribute__((section(".results"), aligned(4096)))
-struct pvg_results results = { 0 };
+__attribute__((section(".results"),
+	       aligned(4096))) struct pvg_results results = { 0 };
 
 static const struct pvg_op ops[] = { PVG_OPS };
 
@@ -90,7 +90,8 @@ static int parse(const char *line, uint64_t *p)
 	const char *s = line;
 	unsigned int i;
 
-	while (*s && !(s[0] == 'p' && s[1] == 'v' && s[2] == 'g' && s[3] == '='))
+	while (*s &&
+	       !(s[0] == 'p' && s[1] == 'v' && s[2] == 'g' && s[3] == '='))
 		s++;
 	if (!*s)
 		return -1;
@@ -132,8 +133,8 @@ static void one(unsigned int i, const uint64_t *p)
 		op.u.map_foreign_page.ioserver = (uint16_t)p[r->ios];
 	}
 	op.status = 1; /* Xen overwrites it */
-	results.op[i].rc = hcall(PV_IOMMU_HYPERCALL_DEFAULT,
-				 (unsigned long)&op, 1, 0);
+	results.op[i].rc = hcall(PV_IOMMU_HYPERCALL_DEFAULT, (unsigned long)&op,
+				 1, 0);
 	results.op[i].status = op.status;
 	results.op[i].flags = op.flags;
 }
@@ -157,8 +158,7 @@ static void sweep(const uint64_t *p)
 				op->status = 1;
 				op->u.unmap_foreign_page.bfn =
 					at[a] - PVG_SWEEP_BFNS / 2 + b;
-				op->u.unmap_foreign_page.ioserver =
-					(uint16_t)i;
+				op->u.unmap_foreign_page.ioserver = (uint16_t)i;
 			}
 	results.sweep_rc = hcall(PV_IOMMU_HYPERCALL_DEFAULT,
 				 (unsigned long)sweep_ops, PVG_SWEEP, 0);
@@ -185,7 +185,8 @@ void guest_main(const start_info_t *si)
 	results.parse = parse((const char *)si->cmd_line, results.params);
 	results.magic = PVG_MAGIC;
 	if (!results.parse) {
-		for (unsigned int i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		for (unsigned int i = 0; i < sizeof(ops) / sizeof(ops[0]);
+		     i++) {
 			one(i, results.params);
 			results.nops = i + 1;
 		}

@@ -150,15 +150,15 @@ struct pvg_op {
 
 /* The guest's results page, read by dom0 after the guest shut down. */
 struct pvg_results {
-	uint32_t magic;	      /* PVG_MAGIC once the guest parsed its line */
-	uint32_t nops;	      /* rows done */
-	int32_t parse;	      /* 0, or -1: the command line was incomplete */
-	int32_t console;      /* console_io(CONSOLEIO_write)'s return */
-	int64_t big_count;    /* do_iommu_op(ops, 0x80000000) */
-	int64_t bad_handle;   /* do_iommu_op(NULL, 1) */
-	int64_t sweep_rc;     /* the sweep's call */
+	uint32_t magic;	       /* PVG_MAGIC once the guest parsed its line */
+	uint32_t nops;	       /* rows done */
+	int32_t parse;	       /* 0, or -1: the command line was incomplete */
+	int32_t console;       /* console_io(CONSOLEIO_write)'s return */
+	int64_t big_count;     /* do_iommu_op(ops, 0x80000000) */
+	int64_t bad_handle;    /* do_iommu_op(NULL, 1) */
+	int64_t sweep_rc;      /* the sweep's call */
 	uint32_t sweep_enoent; /* its ops with status -ENOENT */
-	int32_t sweep_other;  /* the first other status (0 if none) */
+	int32_t sweep_other;   /* the first other status (0 if none) */
 	uint64_t sweep_other_bfn; /* and its BFN */
 	uint64_t params[PVG_NPARAMS];
 	struct {
@@ -166,7 +166,7 @@ struct pvg_results {
 		int32_t status; /* the op's status */
 		uint32_t flags; /* the op's flags as written back */
 	} op[PVG_MAX_OPS];
-	uint32_t done;	      /* PVG_MAGIC just before the shutdown */
+	uint32_t done; /* PVG_MAGIC just before the shutdown */
 };
 #endif /* __ASSEMBLER__ */
 
