@@ -1041,7 +1041,8 @@ int main(int argc, char **argv)
 				.balloon_every = 10,
 				.seed = 1 };
 	struct mdev d = { .mmio = UINT64_C(0xe0000000) };
-	uint64_t v, domid = UINT64_MAX, runas = 0, max_gfn = 1u << 20, vcpus = 1;
+	uint64_t v, domid = UINT64_MAX, runas = 0, max_gfn = 1u << 20,
+		    vcpus = 1;
 	int opt, rc, selftest = 0;
 
 	ex_common_init(&d.c, argv[0]);
@@ -1121,17 +1122,18 @@ int main(int argc, char **argv)
 		case OPT_VCPUS:
 			if (ex_parse_u64(optarg, &vcpus) || vcpus == 0 ||
 			    vcpus > XPI_LISTENER_MAX_VCPUS)
-				return ex_usage_error(&d.c,
-						      "--vcpus %s: expected 1..128",
-						      optarg);
+				return ex_usage_error(
+					&d.c, "--vcpus %s: expected 1..128",
+					optarg);
 			break;
 		case OPT_BFN_COUNT:
 			if (ex_parse_u64(optarg, &d.c.bfn_count) ||
 			    d.c.bfn_count == 0 ||
 			    d.c.bfn_count > (UINT64_C(1) << 36))
-				return ex_usage_error(&d.c,
-						      "--bfn-count %s: expected 1..2^36",
-						      optarg);
+				return ex_usage_error(
+					&d.c,
+					"--bfn-count %s: expected 1..2^36",
+					optarg);
 			break;
 		case OPT_IGNORE_INVALIDATES:
 			d.ignore_invalidates = 1;

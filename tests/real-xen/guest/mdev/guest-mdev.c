@@ -100,8 +100,8 @@ int main(int argc, char **argv)
 	m = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, mem,
 		 (off_t)base);
 	if (m == MAP_FAILED) {
-		printf("mdev: cannot map %#llx: %s\n",
-		       (unsigned long long)base, strerror(errno));
+		printf("mdev: cannot map %#llx: %s\n", (unsigned long long)base,
+		       strerror(errno));
 		return 1;
 	}
 	regs = m;
@@ -116,7 +116,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		a = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE |
+				 MAP_LOCKED,
 			 -1, 0);
 		if (a == MAP_FAILED) {
 			sleep(1);
