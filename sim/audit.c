@@ -333,6 +333,8 @@ static void audit_frames(struct audit *a)
 		if (!h->live)
 			continue;
 		a->refs[h->mfn]++;
+		if (h->own_w)
+			a->wrefs[h->mfn]++;
 		c = sim_dom(sim, h->caller);
 		if (!c)
 			violation(a, "grant handle %u of a dead domain", i);

@@ -136,7 +136,8 @@ XPI_EXPORT int xpi_sim_grant_map(struct xpi_sim *sim, uint16_t caller,
 		goto out;
 	}
 	if (gr->gfn >= g->p2m_size || g->p2m[gr->gfn] == SIM_NO_MFN) {
-		rc = SIM_GNTST_general_error;
+		/* Xen's get_paged_frame(): no page at the granted GFN. */
+		rc = SIM_GNTST_bad_page;
 		goto out;
 	}
 	mfn = g->p2m[gr->gfn];
@@ -180,8 +181,11 @@ XPI_EXPORT int xpi_sim_grant_map(struct xpi_sim *sim, uint16_t caller,
 		.caller = caller,
 		.live = 1,
 		.has_bfn = (uint8_t)want_bfn,
+		/* As Xen's: a writable device mapping's own reference
+		 * holds a writable type reference too. */
+		.own_w = (uint8_t)(w && (flags & XPI_GNTMAP_device_map)),
 	};
-	sim_frame_get(sim, mfn, 0); /* the grant mapping's own reference */
+	sim_frame_get(sim, mfn, h->own_w); /* the mapping's own reference */
 	*handle = hi;
 	rc = SIM_GNTST_okay;
 out:
@@ -206,7 +210,7 @@ static int handle_unmap(struct xpi_sim *sim, struct sim_handle *h, int fault)
 			sim_extent_drop_refs(sim, ext.value, ext.order);
 		}
 	}
-	sim_frame_put(sim, h->mfn, 0);
+	sim_frame_put(sim, h->mfn, h->own_w);
 	h->live = 0;
 	return SIM_GNTST_okay;
 }

@@ -51,6 +51,7 @@
 #define SIM_GNTST_bad_dev_addr (-6)
 #define SIM_GNTST_no_device_space (-7)
 #define SIM_GNTST_permission_denied (-8)
+#define SIM_GNTST_bad_page (-9)
 #define SIM_GNTST_no_space (-13)
 
 /* Frame flags. */
@@ -195,6 +196,7 @@ struct sim_handle {
 	uint16_t caller;
 	uint8_t live;
 	uint8_t has_bfn;
+	uint8_t own_w; /* the mapping's own reference has a writable type */
 };
 
 struct xpi_sim {

@@ -46,6 +46,16 @@ static void flask(void)
 		goto out;
 	check(raw(IOMMUOP_query_caps, 0, 0, 0) == 0,
 	      "the policy's pv_iommu module: dom0's query_caps is allowed");
+	{
+		struct dw_frame f;
+
+		dw_xen_frame(m, 0, &f);
+		check(f.rc == -EOPNOTSUPP,
+		      "the FLASK ELF (production-like, no"
+		      " CONFIG_PV_IOMMU_DEBUG) has no debug frame query:"
+		      " subop 0xd0 is -EOPNOTSUPP (%d)",
+		      f.rc);
+	}
 	check(m && raw(IOMMUOP_map_page, RW, HIGH, m) == 0,
 	      "... and its map_page (frame 0x%llx)", (unsigned long long)m);
 	rc = xc_flask_context_to_sid(xch, ctx, sizeof(ctx), &sid);
