@@ -199,18 +199,18 @@ struct dw {
 	xc_interface *xch;
 	xenforeignmemory_handle *fm;
 	volatile unsigned char *bar;
-	unsigned char *pp, *pq;	/* dom0's P (BFN A) and Q (BFN B) */
+	unsigned char *pp, *pq; /* dom0's P (BFN A) and Q (BFN B) */
 	struct xpi_sim *sim;
 	uint32_t domid;
-	uint16_t ios, sios;	/* the ioreq server on Xen, on the sim */
-	uint64_t m[2];		/* dom0's two fresh frames */
+	uint16_t ios, sios; /* the ioreq server on Xen, on the sim */
+	uint64_t m[2];	    /* dom0's two fresh frames */
 	uint64_t tag_next;
-	int populated[2048];	/* by GFN, the test's own record */
+	int populated[2048];		 /* by GFN, the test's own record */
 	uint64_t xmfn[2048], smfn[2048]; /* by GFN: its frame, each side */
 	uint64_t lk_real[DW_NG], lk_sim[DW_NG]; /* lookups' BFNs, 0: none */
-	int sref[DW_NG];	/* the sim's grant refs */
+	int sref[DW_NG];			/* the sim's grant refs */
 	uint32_t gh_real[DW_SLOTS], gh_sim[DW_SLOTS];
-	int gh[DW_SLOTS];	/* slot has a grant mapping */
+	int gh[DW_SLOTS]; /* slot has a grant mapping */
 	unsigned int steps, dma, refcmp, diffs;
 };
 
@@ -222,8 +222,8 @@ static int dw_tag_gfn(struct dw *w, uint64_t gfn)
 	unsigned char *p = xenforeignmemory_map(w->fm, w->domid,
 						PROT_READ | PROT_WRITE, 1, &g,
 						&err);
-	uint64_t tag = UINT64_C(0x7a67000000000000) | w->tag_next++ << 16 |
-		       gfn, smfn = 0;
+	uint64_t tag = UINT64_C(0x7a67000000000000) | w->tag_next++ << 16 | gfn,
+		 smfn = 0;
 
 	if (!p || err) {
 		if (p)
@@ -300,8 +300,7 @@ static uint64_t dw_tag_of_xen(struct dw *w, uint64_t mfn)
 	return 0;
 }
 
-static void dw_diff(struct dw *w, const char *what, uint64_t x, long a,
-		    long b)
+static void dw_diff(struct dw *w, const char *what, uint64_t x, long a, long b)
 {
 	if (a == b)
 		return;
@@ -326,12 +325,14 @@ static void dw_compare_bfn(struct dw *w, uint64_t bfn, int dma)
 		ta = dw_dma_tag(w, bfn, &rc);
 		dw_diff(w, "DMA error at BFN", bfn, rc, 0);
 	} else {
-		ta = a.rc || !(a.access & IOMMU_OP_readable) ? 0
-							     : dw_tag_of_xen(w, a.mfn);
+		ta = a.rc || !(a.access & IOMMU_OP_readable)
+			     ? 0
+			     : dw_tag_of_xen(w, a.mfn);
 	}
 	if (ta != tb) {
-		printf("# world step %u: BFN 0x%" PRIx64 " reaches tag 0x%" PRIx64
-		       " on Xen, 0x%" PRIx64 " on the simulator%s\n",
+		printf("# world step %u: BFN 0x%" PRIx64
+		       " reaches tag 0x%" PRIx64 " on Xen, 0x%" PRIx64
+		       " on the simulator%s\n",
 		       w->steps, bfn, ta, tb, dma ? " (by DMA)" : "");
 		w->diffs++;
 	}
@@ -402,7 +403,7 @@ static void dw_both(struct dw *w, const struct pv_iommu_op *op,
 	       " gfn %" PRIu64 ": Xen %d, simulator %d\n",
 	       w->steps, op->subop_id, op->flags, op->u.map_page.bfn,
 	       op->subop_id == IOMMUOP_unmap_foreign_page ? 0
-							   : op->u.map_page.gfn,
+							  : op->u.map_page.gfn,
 	       a, b);
 	dw_diff(w, "status of subop", op->subop_id, a, b);
 	ra->status = a;
@@ -437,7 +438,10 @@ static void dw_forget_if_free(struct dw *w, uint64_t gfn)
 static unsigned int dw_step(struct dw *w, uint64_t *bfns)
 {
 	static const uint16_t fflags[] = {
-		RWF, RWF, IOMMUOP_readable, RWF | IOMMUOP_swap_mfn,
+		RWF,
+		RWF,
+		IOMMUOP_readable,
+		RWF | IOMMUOP_swap_mfn,
 		IOMMUOP_readable | IOMMUOP_swap_mfn,
 	};
 	uint32_t r = diff_rand();
@@ -451,9 +455,8 @@ static unsigned int dw_step(struct dw *w, uint64_t *bfns)
 	switch (r % 12) {
 	case 0:
 	case 1: /* map_foreign_page, order 0 */
-		fop_fill(&op, IOMMUOP_map_foreign_page,
-			 fflags[(r >> 16) % 5], bfn, gfn, (uint16_t)w->domid,
-			 w->ios);
+		fop_fill(&op, IOMMUOP_map_foreign_page, fflags[(r >> 16) % 5],
+			 bfn, gfn, (uint16_t)w->domid, w->ios);
 		dw_both(w, &op, &ra, &rb);
 		bfns[n++] = bfn;
 		break;
@@ -521,8 +524,8 @@ static unsigned int dw_step(struct dw *w, uint64_t *bfns)
 
 		if (w->populated[x]) {
 			a = xc_domain_decrease_reservation_exact(w->xch,
-								 w->domid, 1,
-								 0, &x);
+								 w->domid, 1, 0,
+								 &x);
 			b = xpi_sim_balloon_out(w->sim, (uint16_t)w->domid, x);
 			dw_diff(w, "balloon out of GFN", x, a ? -1 : 0,
 				b ? -1 : 0);
@@ -632,7 +635,8 @@ static void differential_world(uint64_t seed, unsigned int nsteps)
 	mapped = !rc;
 	/* dom0's two frames for map_page: fresh too (nothing else holds them). */
 	if (!rc)
-		rc = xc_domain_increase_reservation_exact(w.xch, 0, 2, 0, 0, fr);
+		rc = xc_domain_increase_reservation_exact(w.xch, 0, 2, 0, 0,
+							  fr);
 	have_fr = !rc;
 	w.m[0] = fr[0];
 	w.m[1] = fr[1];
@@ -685,8 +689,9 @@ static void differential_world(uint64_t seed, unsigned int nsteps)
 	for (unsigned int i = 0; !rc && i < 2; i++) {
 		xen_pfn_t x = w.m[i];
 		int e = 0;
-		unsigned char *p = xenforeignmemory_map(
-			w.fm, DOMID_SELF, PROT_READ | PROT_WRITE, 1, &x, &e);
+		unsigned char *p = xenforeignmemory_map(w.fm, DOMID_SELF,
+							PROT_READ | PROT_WRITE,
+							1, &x, &e);
 		uint64_t tag = UINT64_C(0xd0d0000000000000) | i;
 
 		rc = p && !e ? 0 : -6;
@@ -735,8 +740,8 @@ static void differential_world(uint64_t seed, unsigned int nsteps)
 			for (unsigned int i = 0; i < n; i++)
 				touched |= bfns[i] == DW_BASE + s;
 			if (!touched &&
-			    !xpi_sim_iommu_lookup(w.sim, 0, DW_BASE + s,
-						  &dummy, NULL))
+			    !xpi_sim_iommu_lookup(w.sim, 0, DW_BASE + s, &dummy,
+						  NULL))
 				dw_compare_bfn(&w, DW_BASE + s, 0);
 		}
 		dw_compare_frame(&w, w.m[0]);
@@ -747,8 +752,7 @@ static void differential_world(uint64_t seed, unsigned int nsteps)
 	      " maps, lookups, unmaps, map_page, ballooning and grants; %u"
 	      " refcount comparisons, %u BFNs followed by DMA: the same on"
 	      " Xen and on the simulator (%u differences, %ld s)",
-	      seed, w.steps, w.refcmp, w.dma, w.diffs,
-	      (long)(time(NULL) - t0));
+	      seed, w.steps, w.refcmp, w.dma, w.diffs, (long)(time(NULL) - t0));
 out:
 	/* Unmap what is left on Xen: grants, lookups, slots. */
 	for (unsigned int s = 0; s < DW_SLOTS; s++) {
