@@ -6,8 +6,11 @@
  * reads only that many bytes, taking its defaults for fields the caller
  * does not know.  A struct larger than the library knows comes from a
  * newer header and is refused (-EINVAL): the library cannot tell whether
- * the fields it does not know matter.  Fields are only ever added at the
- * end.  Not installed.
+ * the fields it does not know matter.  So is one smaller than the struct
+ * was in the first release (1.0): no caller was ever compiled with it,
+ * and a size that ends inside a field would read half of that field.
+ * Fields are only ever added at the end, so a struct's 1.0 size is where
+ * its last 1.0 field ends (XPI_SIZE_THROUGH).  Not installed.
  */
 #ifndef XPI_COMMON_GROWTH_H
 #define XPI_COMMON_GROWTH_H
@@ -16,18 +19,28 @@
 #include <stddef.h>
 #include <string.h>
 
-/* The smallest struct any release had: its leading size field. */
-#define XPI_GROWTH_MIN sizeof(size_t)
+#include "xenpviommu.h"
+#include "xenpviommu/listener.h"
+
+/* The size of @p type up to the end of @p field. */
+#define XPI_SIZE_THROUGH(type, field)                                          \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* The first release's sizes: where each struct's last 1.0 field ends. */
+#define XPI_OPTIONS_SIZE_1_0 XPI_SIZE_THROUGH(struct xpi_options, transport)
+#define XPI_LISTENER_CONFIG_SIZE_1_0                                           \
+	XPI_SIZE_THROUGH(struct xpi_listener_config, opaque)
 
 /*
  * Copy a caller's struct of usize bytes over dst (ksize bytes, already
  * holding the defaults), then set dst's leading size field to ksize.
- * 0, or -EINVAL for a usize below XPI_GROWTH_MIN or above ksize.
+ * first: the struct's size in release 1.0 (XPI_SIZE_THROUGH its last 1.0
+ * field).  0, or -EINVAL for a usize below first or above ksize.
  */
-static inline int xpi_copy_in(void *dst, size_t ksize, const void *src,
-			      size_t usize)
+static inline int xpi_copy_in(void *dst, size_t ksize, size_t first,
+			      const void *src, size_t usize)
 {
-	if (usize < XPI_GROWTH_MIN || usize > ksize)
+	if (usize < first || usize > ksize)
 		return -EINVAL;
 	memcpy(dst, src, usize);
 	memcpy(dst, &ksize, sizeof(ksize));

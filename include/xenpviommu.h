@@ -65,9 +65,11 @@ enum xpi_strategy {
  * The growth rule of every public struct with a size field (this one,
  * struct xpi_listener_config, struct xpi_transport): @c size is sizeof
  * the struct as the caller was compiled; the library reads that many
- * bytes and takes its defaults for the fields beyond them, and refuses
- * (-EINVAL) a struct larger than it knows.  Fields are only ever added
- * at the end.
+ * bytes and takes its defaults for the fields beyond them.  It refuses
+ * (-EINVAL, with a log line) a struct larger than it knows and one smaller
+ * than the struct was in release 1.0 (which no caller was compiled with,
+ * e.g. a size ending inside a field).  Fields are only ever added at the
+ * end.
  * @since 1.0
  */
 struct xpi_options {

@@ -120,8 +120,8 @@ XPI_EXPORT int xpi_open_ex(xpi_handle **out, struct xentoollog_logger *logger,
 
 	/* Read only as far as the caller's size (common/growth.h). */
 	xpi_options_init(&defaults);
-	if (opts &&
-	    xpi_copy_in(&defaults, sizeof(defaults), opts, opts->size)) {
+	if (opts && xpi_copy_in(&defaults, sizeof(defaults),
+				XPI_OPTIONS_SIZE_1_0, opts, opts->size)) {
 		xpi_err(h, -1,
 			"struct xpi_options of %zu bytes: this library knows %zu",
 			opts->size, sizeof(defaults));

@@ -111,7 +111,8 @@ XPI_EXPORT int xpi_listener_new(xpi_handle *h,
 		return -EINVAL;
 	xpi_listener_config_init(&c);
 	/* Read only as far as the caller's size (common/growth.h). */
-	if (cfg && xpi_copy_in(&c, sizeof(c), cfg, cfg->size)) {
+	if (cfg && xpi_copy_in(&c, sizeof(c), XPI_LISTENER_CONFIG_SIZE_1_0, cfg,
+			       cfg->size)) {
 		xpi_err(h, -1,
 			"xpi_listener_new: a config of %zu bytes (this library"
 			" knows %zu)",

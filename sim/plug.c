@@ -158,7 +158,8 @@ XPI_EXPORT int xpi_sim_open(xpi_handle **out, struct xentoollog_logger *logger,
 	if (out)
 		*out = NULL;
 	xpi_options_init(&o);
-	if (opts && xpi_copy_in(&o, sizeof(o), opts, opts->size))
+	if (opts &&
+	    xpi_copy_in(&o, sizeof(o), XPI_OPTIONS_SIZE_1_0, opts, opts->size))
 		return -EINVAL;
 	rc = xpi_sim_transport(sim, caller, &tr);
 	if (rc)

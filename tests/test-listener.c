@@ -882,6 +882,14 @@ START_TEST(test_bad_inputs)
 	xpi_listener_config_init(&c);
 	c.size = sizeof(c) + 8;
 	ck_assert_int_eq(xpi_listener_new(h, &c, &l), -EINVAL);
+	/* Sizes no release had: inside the last field, or 0. */
+	c.size = sizeof(c) - 1;
+	xt_expect_error("a config of");
+	ck_assert_int_eq(xpi_listener_new(h, &c, &l), -EINVAL);
+	ck_assert_ptr_null(l);
+	c.size = 0;
+	ck_assert_int_eq(xpi_listener_new(h, &c, &l), -EINVAL);
+	ck_assert_ptr_null(l);
 
 	ck_assert_int_eq(xpi_listener_attach(NULL, GUEST, ios, 1), -EINVAL);
 	ck_assert_int_eq(xpi_listener_fd(NULL), -EINVAL);
