@@ -47,4 +47,25 @@ static inline int xpi_copy_in(void *dst, size_t ksize, size_t first,
 	return 0;
 }
 
+/* The first release's sizes of the structs the library fills in. */
+#define XPI_CAPS_SIZE_1_0 XPI_SIZE_THROUGH(struct xpi_caps, strategy)
+#define XPI_STATS_SIZE_1_0 XPI_SIZE_THROUGH(struct xpi_stats, iotlb_flushes)
+#define XPI_LISTENER_STATS_SIZE_1_0                                            \
+	XPI_SIZE_THROUGH(struct xpi_listener_stats, completions)
+
+/*
+ * The other half of the rule, for structs the library fills in: copy the
+ * first usize bytes of src (ksize bytes) to the caller's dst.  0, or
+ * -EINVAL for a usize below first (the struct's 1.0 size) or above ksize
+ * (a newer header than this library: fields it cannot fill).
+ */
+static inline int xpi_copy_out(void *dst, size_t usize, size_t first,
+			       const void *src, size_t ksize)
+{
+	if (usize < first || usize > ksize)
+		return -EINVAL;
+	memcpy(dst, src, usize);
+	return 0;
+}
+
 #endif

@@ -741,7 +741,8 @@ static void bad_inputs(void)
 	CHECK(xpi_invalidate_ioreq(NULL, GA, 0, page) == -EINVAL);
 	CHECK(xpi_invalidate_buffered(NULL, GA, 0, page) == -EINVAL);
 	CHECK(xpi_listener_new(F.h, NULL, &l) == 0);
-	CHECK(xpi_listener_get_stats(l, NULL) == -EINVAL);
+	CHECK(xpi_listener_get_stats_sized(l, NULL, sizeof(ls)) == -EINVAL);
+	CHECK(xpi_listener_get_stats_sized(l, &ls, sizeof(ls) - 1) == -EINVAL);
 	CHECK(xpi_invalidate_ioreq(l, GA, 0, NULL) == -EINVAL);
 	CHECK(xpi_invalidate_buffered(l, GA, 0, NULL) == -EINVAL);
 	xpi_listener_free(l);

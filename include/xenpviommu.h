@@ -192,8 +192,18 @@ struct xpi_caps {
 	enum xpi_strategy strategy;
 };
 
-/** @return 0, or -EINVAL for a NULL argument. @since 1.0 */
-int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps);
+/**
+ * Copy the caps into @p caps, @p size bytes of it: the growth rule of the
+ * structs the library fills in.  Call it through the xpi_get_caps() macro,
+ * which passes sizeof(*caps) as the caller was compiled; a later release
+ * fills only as many bytes as an older caller's struct has.
+ * @return 0, or -EINVAL (with a log line) for a NULL argument or a size
+ * below the struct's 1.0 size or above the size this library knows.
+ * @since 1.0
+ */
+int xpi_get_caps_sized(const xpi_handle *h, struct xpi_caps *caps, size_t size);
+/** xpi_get_caps_sized() with the caller's sizeof. @since 1.0 */
+#define xpi_get_caps(h, caps) xpi_get_caps_sized((h), (caps), sizeof(*(caps)))
 
 /** "map_foreign", "lookup_foreign", or "?". @since 1.0 */
 const char *xpi_strategy_name(enum xpi_strategy strategy);
@@ -582,8 +592,17 @@ struct xpi_stats {
 	uint64_t iotlb_flushes; /**< when the transport knows (sim) */
 };
 
-/** @return 0, -EINVAL (NULL). @since 1.0 */
-int xpi_get_stats(xpi_handle *h, struct xpi_stats *stats);
+/**
+ * Copy the counters into @p stats, @p size bytes of it (the growth rule of
+ * xpi_get_caps_sized()); call it through the xpi_get_stats() macro.
+ * @return 0, or -EINVAL (with a log line) for a NULL argument or a size
+ * below the struct's 1.0 size or above the size this library knows.
+ * @since 1.0
+ */
+int xpi_get_stats_sized(xpi_handle *h, struct xpi_stats *stats, size_t size);
+/** xpi_get_stats_sized() with the caller's sizeof. @since 1.0 */
+#define xpi_get_stats(h, stats)                                                \
+	xpi_get_stats_sized((h), (stats), sizeof(*(stats)))
 
 #ifdef __cplusplus
 }

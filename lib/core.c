@@ -213,14 +213,22 @@ XPI_EXPORT enum xpi_backend xpi_get_backend(const xpi_handle *h)
 	return h && h->tops ? h->tops->backend : XPI_BACKEND_AUTO;
 }
 
-XPI_EXPORT int xpi_get_caps(const xpi_handle *h, struct xpi_caps *caps)
+XPI_EXPORT int xpi_get_caps_sized(const xpi_handle *h, struct xpi_caps *caps,
+				  size_t size)
 {
 	if (!h || !caps) {
 		if (h)
 			xpi_err(h, -1, "xpi_get_caps: NULL caps");
 		return -EINVAL;
 	}
-	*caps = h->caps;
+	if (xpi_copy_out(caps, size, XPI_CAPS_SIZE_1_0, &h->caps,
+			 sizeof(h->caps))) {
+		xpi_err(h, -1,
+			"xpi_get_caps: a struct of %zu bytes (this library"
+			" knows %zu)",
+			size, sizeof(h->caps));
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -238,17 +246,27 @@ XPI_EXPORT int xpi_get_bfn_window(const xpi_handle *h, uint64_t *base,
 	return 0;
 }
 
-XPI_EXPORT int xpi_get_stats(xpi_handle *h, struct xpi_stats *stats)
+XPI_EXPORT int xpi_get_stats_sized(xpi_handle *h, struct xpi_stats *stats,
+				   size_t size)
 {
+	struct xpi_stats s;
+
 	if (!h || !stats) {
 		if (h)
 			xpi_err(h, -1, "xpi_get_stats: NULL stats");
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&h->lock);
-	*stats = h->stats;
+	s = h->stats;
 	pthread_mutex_unlock(&h->lock);
 	if (h->tops->iotlb_flushes)
-		stats->iotlb_flushes = h->tops->iotlb_flushes(h);
+		s.iotlb_flushes = h->tops->iotlb_flushes(h);
+	if (xpi_copy_out(stats, size, XPI_STATS_SIZE_1_0, &s, sizeof(s))) {
+		xpi_err(h, -1,
+			"xpi_get_stats: a struct of %zu bytes (this library"
+			" knows %zu)",
+			size, sizeof(s));
+		return -EINVAL;
+	}
 	return 0;
 }

@@ -210,12 +210,20 @@ XPI_EXPORT int xpi_listener_fd(const struct xpi_listener *l)
 	return l->attached ? l->fd : -ENOTCONN;
 }
 
-XPI_EXPORT int xpi_listener_get_stats(const struct xpi_listener *l,
-				      struct xpi_listener_stats *stats)
+XPI_EXPORT int xpi_listener_get_stats_sized(const struct xpi_listener *l,
+					    struct xpi_listener_stats *stats,
+					    size_t size)
 {
 	if (!l || !stats)
 		return -EINVAL;
-	*stats = l->st;
+	if (xpi_copy_out(stats, size, XPI_LISTENER_STATS_SIZE_1_0, &l->st,
+			 sizeof(l->st))) {
+		xpi_err(l->h, -1,
+			"xpi_listener_get_stats: a struct of %zu bytes (this"
+			" library knows %zu)",
+			size, sizeof(l->st));
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -321,11 +321,33 @@ START_TEST(accessors_bad_input)
 	 * header's convention; 37fded6 logged none of these) */
 	xt_expect_error("");
 	ck_assert_int_eq(xpi_get_caps(NULL, &caps), -EINVAL);
-	ck_assert_int_eq(xpi_get_caps(h, NULL), -EINVAL);
+	ck_assert_int_eq(xpi_get_caps_sized(h, NULL, sizeof(caps)), -EINVAL);
 	ck_assert(xt_log_seen("xpi_get_caps: NULL caps"));
 	ck_assert_int_eq(xpi_get_stats(NULL, &st), -EINVAL);
-	ck_assert_int_eq(xpi_get_stats(h, NULL), -EINVAL);
+	ck_assert_int_eq(xpi_get_stats_sized(h, NULL, sizeof(st)), -EINVAL);
 	ck_assert(xt_log_seen("xpi_get_stats: NULL stats"));
+	/* Sizes no release had: 0, inside the last field, larger (a newer
+	 * header); the caller's struct is left as it was. */
+	{
+		const size_t bad[] = { 0, sizeof(caps) - 1, sizeof(caps) + 8 };
+		const size_t sbad[] = { 0, sizeof(st) - 1, sizeof(st) + 8 };
+
+		for (size_t i = 0; i < 3; i++) {
+			memset(&caps, 0xa5, sizeof(caps));
+			ck_assert_int_eq(xpi_get_caps_sized(h, &caps, bad[i]),
+					 -EINVAL);
+			ck_assert_uint_eq(caps.raw_flags, 0xa5a5);
+			memset(&st, 0xa5, sizeof(st));
+			ck_assert_int_eq(xpi_get_stats_sized(h, &st, sbad[i]),
+					 -EINVAL);
+			ck_assert_uint_eq(st.hypercalls,
+					  UINT64_C(0xa5a5a5a5a5a5a5a5));
+		}
+		ck_assert(xt_log_seen("xpi_get_caps: a struct of"));
+		ck_assert(xt_log_seen("xpi_get_stats: a struct of"));
+		ck_assert_int_eq(xpi_get_caps_sized(h, &caps, sizeof(caps)), 0);
+		ck_assert_uint_ne(caps.raw_flags, 0xa5a5);
+	}
 	ck_assert_int_eq(xpi_get_bfn_window(h, NULL, &count), -EINVAL);
 	ck_assert_int_eq(xpi_get_bfn_window(h, &base, NULL), -EINVAL);
 	ck_assert_int_eq(xpi_get_bfn_window(NULL, &base, &count), -EINVAL);
@@ -334,7 +356,7 @@ START_TEST(accessors_bad_input)
 	ck_assert(xt_log_seen("xpi_mapping_find: NULL mapping"));
 	ck_assert_int_eq(xpi_mapping_foreach(h, NULL, NULL), -EINVAL);
 	ck_assert(xt_log_seen("xpi_mapping_foreach: NULL function"));
-	ck_assert_uint_eq(xt_log_count(XTL_ERROR), 6);
+	ck_assert_uint_eq(xt_log_count(XTL_ERROR), 12); /* 6 NULLs, 6 sizes */
 	{
 		struct xpi_batch *b;
 		struct pv_iommu_op op;
@@ -350,7 +372,7 @@ START_TEST(accessors_bad_input)
 		ck_assert(xt_log_seen("batch: status of op 3 of 0"));
 		ck_assert_int_eq(xpi_batch_get_op(b, 0, &op), -EINVAL);
 		ck_assert(xt_log_seen("batch: get_op 0 of 0"));
-		ck_assert_uint_eq(xt_log_count(XTL_ERROR), 10);
+		ck_assert_uint_eq(xt_log_count(XTL_ERROR), 16);
 		xpi_batch_free(b);
 	}
 	ck_assert_int_eq(xpi_get_bfn_window(h, &base, &count), 0);

@@ -900,7 +900,15 @@ START_TEST(test_bad_inputs)
 			 -EINVAL);
 
 	ck_assert_int_eq(xpi_listener_new(h, NULL, &l), 0);
-	ck_assert_int_eq(xpi_listener_get_stats(l, NULL), -EINVAL);
+	ck_assert_int_eq(xpi_listener_get_stats_sized(l, NULL, sizeof(ls)),
+			 -EINVAL);
+	xt_expect_error("xpi_listener_get_stats: a struct of");
+	ck_assert_int_eq(xpi_listener_get_stats_sized(l, &ls, sizeof(ls) - 1),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_listener_get_stats_sized(l, &ls, sizeof(ls) + 8),
+			 -EINVAL);
+	ck_assert_int_eq(xpi_listener_get_stats_sized(l, &ls, 0), -EINVAL);
+	ck_assert_int_eq(xpi_listener_get_stats(l, &ls), 0);
 	ck_assert_int_eq(xpi_listener_fd(l), -ENOTCONN);
 	xt_expect_error("not attached");
 	ck_assert_int_eq(xpi_listener_dispatch(l), -ENOTCONN);

@@ -315,9 +315,19 @@ int xpi_invalidate_ioreq(struct xpi_listener *l, uint16_t domid,
 int xpi_invalidate_buffered(struct xpi_listener *l, uint16_t domid,
 			    uint16_t ioserver, void *page);
 
-/** @return 0, -EINVAL (NULL). @since 1.0 */
-int xpi_listener_get_stats(const struct xpi_listener *l,
-			   struct xpi_listener_stats *stats);
+/**
+ * Copy the listener's counters into @p stats, @p size bytes of it (the
+ * growth rule of xpi_get_caps_sized()); call it through the
+ * xpi_listener_get_stats() macro.
+ * @return 0, or -EINVAL for a NULL argument or a size below the struct's
+ * 1.0 size or above the size this library knows.
+ * @since 1.0
+ */
+int xpi_listener_get_stats_sized(const struct xpi_listener *l,
+				 struct xpi_listener_stats *stats, size_t size);
+/** xpi_listener_get_stats_sized() with the caller's sizeof. @since 1.0 */
+#define xpi_listener_get_stats(l, stats)                                       \
+	xpi_listener_get_stats_sized((l), (stats), sizeof(*(stats)))
 
 #ifdef __cplusplus
 }
