@@ -50,6 +50,7 @@ static inline int xpi_copy_in(void *dst, size_t ksize, size_t first,
 /* The first release's sizes of the structs the library fills in. */
 #define XPI_CAPS_SIZE_1_0 XPI_SIZE_THROUGH(struct xpi_caps, strategy)
 #define XPI_STATS_SIZE_1_0 XPI_SIZE_THROUGH(struct xpi_stats, iotlb_flushes)
+#define XPI_MAPPING_SIZE_1_0 XPI_SIZE_THROUGH(struct xpi_mapping, allocated)
 #define XPI_LISTENER_STATS_SIZE_1_0                                            \
 	XPI_SIZE_THROUGH(struct xpi_listener_stats, completions)
 

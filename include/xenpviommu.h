@@ -552,11 +552,18 @@ uint64_t xpi_mapping_count(xpi_handle *h);
 
 /**
  * The live mapping covering @p bfn (when several servers' lookups share
- * it, one of them: xpi_mapping_foreach() lists each).
- * @return 0, -ENOENT, -EINVAL (NULL).
+ * it, one of them: xpi_mapping_foreach() lists each), @p size bytes of
+ * it (the growth rule of xpi_get_caps_sized()); call it through the
+ * xpi_mapping_find() macro.
+ * @return 0, -ENOENT, -EINVAL (NULL, or a size below the struct's 1.0 size
+ * or above the size this library knows; logged).
  * @since 1.0
  */
-int xpi_mapping_find(xpi_handle *h, uint64_t bfn, struct xpi_mapping *m);
+int xpi_mapping_find_sized(xpi_handle *h, uint64_t bfn, struct xpi_mapping *m,
+			   size_t size);
+/** xpi_mapping_find_sized() with the caller's sizeof. @since 1.0 */
+#define xpi_mapping_find(h, bfn, m)                                            \
+	xpi_mapping_find_sized((h), (bfn), (m), sizeof(*(m)))
 
 /**
  * Call @p fn for each live mapping in BFN order (mappings that share a

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/growth.h"
 #include "tracker.h"
 
 #define GFN_MASK XPI_TRACK_GFN_MASK
@@ -391,9 +392,10 @@ XPI_EXPORT uint64_t xpi_mapping_count(xpi_handle *h)
 	return n;
 }
 
-XPI_EXPORT int xpi_mapping_find(xpi_handle *h, uint64_t bfn,
-				struct xpi_mapping *m)
+XPI_EXPORT int xpi_mapping_find_sized(xpi_handle *h, uint64_t bfn,
+				      struct xpi_mapping *m, size_t size)
 {
+	struct xpi_mapping found;
 	int rc;
 
 	if (!h || !m) {
@@ -401,9 +403,19 @@ XPI_EXPORT int xpi_mapping_find(xpi_handle *h, uint64_t bfn,
 			xpi_err(h, -1, "xpi_mapping_find: NULL mapping");
 		return -EINVAL;
 	}
+	if (size < XPI_MAPPING_SIZE_1_0 || size > sizeof(found)) {
+		xpi_err(h, -1,
+			"xpi_mapping_find: a struct of %zu bytes (this library"
+			" knows %zu)",
+			size, sizeof(found));
+		return -EINVAL;
+	}
 	pthread_mutex_lock(&h->lock);
-	rc = xpi_tracker_find(&h->tracker, bfn, m);
+	rc = xpi_tracker_find(&h->tracker, bfn, &found);
 	pthread_mutex_unlock(&h->lock);
+	if (rc == 0)
+		xpi_copy_out(m, size, XPI_MAPPING_SIZE_1_0, &found,
+			     sizeof(found));
 	return rc;
 }
 

@@ -343,6 +343,20 @@ START_TEST(accessors_bad_input)
 			ck_assert_uint_eq(st.hypercalls,
 					  UINT64_C(0xa5a5a5a5a5a5a5a5));
 		}
+		for (size_t i = 0; i < 3; i++) {
+			struct xpi_mapping m;
+			/* inside the last field (the struct's tail padding
+			 * holds no field, so sizeof - 1 is still whole) */
+			const size_t mbad[] = {
+				0, offsetof(struct xpi_mapping, allocated),
+				sizeof(m) + 8
+			};
+
+			ck_assert_int_eq(xpi_mapping_find_sized(h, 0, &m,
+								mbad[i]),
+					 -EINVAL);
+		}
+		ck_assert(xt_log_seen("xpi_mapping_find: a struct of"));
 		ck_assert(xt_log_seen("xpi_get_caps: a struct of"));
 		ck_assert(xt_log_seen("xpi_get_stats: a struct of"));
 		ck_assert_int_eq(xpi_get_caps_sized(h, &caps, sizeof(caps)), 0);
@@ -352,11 +366,13 @@ START_TEST(accessors_bad_input)
 	ck_assert_int_eq(xpi_get_bfn_window(h, &base, NULL), -EINVAL);
 	ck_assert_int_eq(xpi_get_bfn_window(NULL, &base, &count), -EINVAL);
 	ck_assert(xt_log_seen("xpi_get_bfn_window: NULL base or count"));
-	ck_assert_int_eq(xpi_mapping_find(h, 0, NULL), -EINVAL);
+	ck_assert_int_eq(xpi_mapping_find_sized(h, 0, NULL,
+						sizeof(struct xpi_mapping)),
+			 -EINVAL);
 	ck_assert(xt_log_seen("xpi_mapping_find: NULL mapping"));
 	ck_assert_int_eq(xpi_mapping_foreach(h, NULL, NULL), -EINVAL);
 	ck_assert(xt_log_seen("xpi_mapping_foreach: NULL function"));
-	ck_assert_uint_eq(xt_log_count(XTL_ERROR), 12); /* 6 NULLs, 6 sizes */
+	ck_assert_uint_eq(xt_log_count(XTL_ERROR), 15); /* 6 NULLs, 9 sizes */
 	{
 		struct xpi_batch *b;
 		struct pv_iommu_op op;
@@ -372,7 +388,7 @@ START_TEST(accessors_bad_input)
 		ck_assert(xt_log_seen("batch: status of op 3 of 0"));
 		ck_assert_int_eq(xpi_batch_get_op(b, 0, &op), -EINVAL);
 		ck_assert(xt_log_seen("batch: get_op 0 of 0"));
-		ck_assert_uint_eq(xt_log_count(XTL_ERROR), 16);
+		ck_assert_uint_eq(xt_log_count(XTL_ERROR), 19);
 		xpi_batch_free(b);
 	}
 	ck_assert_int_eq(xpi_get_bfn_window(h, &base, &count), 0);
