@@ -186,7 +186,10 @@ struct xpi_caps {
 	int map_cap;
 	/** IOMMU_QUERY_map_all_gfns. */
 	int map_all_gfns;
-	/** The largest page order the hypervisor allows. */
+	/** The largest page order the library sends: what the hypervisor
+	 * reports, lowered when the host refuses that order before any map
+	 * of it succeeded (the first -ENOSPC of a superpage, logged), or to
+	 * 0 on XenServer, which cannot check orders. */
 	unsigned int max_order;
 	/** The foreign-mapping strategy chosen from map_cap. */
 	enum xpi_strategy strategy;

@@ -708,6 +708,8 @@ static void track(struct xpi_handle *h, const struct pv_iommu_op *op,
 	case IOMMUOP_map_foreign_page:
 	case IOMMUOP_lookup_foreign_page:
 		xpi_mapping_from_op(op, &m);
+		/* learn_enospc(): an order that has worked (bit 0 unused). */
+		h->order_ok |= UINT32_C(1) << (m.order & 31);
 		m.allocated = from_alloc &&
 			      op->subop_id == IOMMUOP_map_foreign_page &&
 			      xpi_bfn_in_window(h, m.bfn);
@@ -772,6 +774,27 @@ static int send_wire(struct xpi_batch *b, struct wire *w)
 }
 
 /*
+ * A superpage map of order o came back -ENOSPC (h->lock held).  If no map
+ * of that order ever succeeded on this handle, the host reports an order
+ * it does not accept (or the memory behind this handle is never
+ * contiguous at it): coalesce no higher than so from now on, once, with a
+ * log line, instead of splitting every later batch again.  After a
+ * success at o, a -ENOSPC is the backing's and only splits.
+ */
+static void learn_enospc(struct xpi_handle *h, unsigned int o, unsigned int so)
+{
+	if (o >= 32 || (h->order_ok & (UINT32_C(1) << o)) ||
+	    h->caps.max_order < o)
+		return;
+	xpi_warn(h, ENOSPC,
+		 "an order-%u map was refused and none has succeeded: "
+		 "coalescing no higher than order %u (query_caps said %u)",
+		 o, so, h->caps.max_order);
+	/* Atomic: xpi_foreign_map() reads it without the lock. */
+	__atomic_store_n(&h->caps.max_order, so, __ATOMIC_RELAXED);
+}
+
+/*
  * Take a sent wire list's results: statuses go to the appended ops, the
  * tracker learns the successes, -ENOSPC superpages go to retry.
  */
@@ -794,6 +817,7 @@ static int collect(struct xpi_batch *b, struct wire *w, struct wire *retry)
 			unsigned int so = smaller_order(o);
 
 			h->stats.enospc_splits++;
+			learn_enospc(h, o, so);
 			for (size_t p = 0; p < mt->nr && !rc;
 			     p += (size_t)1 << so) {
 				struct pv_iommu_op piece = *op;

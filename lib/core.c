@@ -216,13 +216,18 @@ XPI_EXPORT enum xpi_backend xpi_get_backend(const xpi_handle *h)
 XPI_EXPORT int xpi_get_caps_sized(const xpi_handle *h, struct xpi_caps *caps,
 				  size_t size)
 {
+	struct xpi_caps c;
+
 	if (!h || !caps) {
 		if (h)
 			xpi_err(h, -1, "xpi_get_caps: NULL caps");
 		return -EINVAL;
 	}
-	if (xpi_copy_out(caps, size, XPI_CAPS_SIZE_1_0, &h->caps,
-			 sizeof(h->caps))) {
+	/* The lock: a batch may lower max_order (batch.c learn_enospc). */
+	pthread_mutex_lock((pthread_mutex_t *)&h->lock);
+	c = h->caps;
+	pthread_mutex_unlock((pthread_mutex_t *)&h->lock);
+	if (xpi_copy_out(caps, size, XPI_CAPS_SIZE_1_0, &c, sizeof(c))) {
 		xpi_err(h, -1,
 			"xpi_get_caps: a struct of %zu bytes (this library"
 			" knows %zu)",

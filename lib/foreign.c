@@ -191,8 +191,12 @@ static long foreign_map(struct xpi_handle *h, uint16_t domid, uint16_t ioserver,
 				len++;
 			rc = xpi_bfn_alloc_run(
 				h, len,
-				superpage ? run_align(len, h->caps.max_order)
-					  : 0,
+				superpage
+					? run_align(len,
+						    __atomic_load_n(
+							    &h->caps.max_order,
+							    __ATOMIC_RELAXED))
+					: 0,
 				gfns[todo[k]], &first);
 			if (rc) {
 				xpi_err(h, ENOSPC,

@@ -150,6 +150,9 @@ struct xpi_handle {
 	struct xpi_caps caps;
 	uint64_t bfn_base, bfn_count;
 	enum xpi_host host; /* what the open probe found (host.c) */
+	/* Bit o: a map of order o succeeded on this handle (batch.c), so a
+	 * later -ENOSPC at o is the backing's, not a host refusing o. */
+	uint32_t order_ok;
 	uint64_t xs_offset; /* XenServer's BFN offset, if it gave one */
 
 	/* A plugged-in transport (xpi_options.transport), or zeros. */

@@ -325,6 +325,54 @@ START_TEST(enospc_retries_smaller_orders)
 }
 END_TEST
 
+/*
+ * The first -ENOSPC of an order no map of it has succeeded with: the
+ * handle coalesces no higher from then on (logged once), so the next
+ * batch is not split again; after a success at that order, a -ENOSPC is
+ * the backing's and changes nothing.
+ */
+START_TEST(enospc_learnt_only_before_a_success)
+{
+	xpi_handle *g;
+	struct xpi_stats st;
+	struct xpi_caps caps;
+	uint64_t splits;
+
+	xt_guest(sim, 3, 1024, XPI_SIM_BACKING_SCATTERED);
+	g = xt_open(sim, 3);
+	ck_assert_int_eq(xpi_get_caps(g, &caps), 0);
+	ck_assert_uint_ge(caps.max_order, 9);
+	xt_expect_error("coalescing no higher than order 0");
+	ck_assert_int_eq(xpi_map_range(g, HIGH, 0, 512, RW), 0);
+	ck_assert(xt_log_seen("an order-9 map was refused"));
+	ck_assert_int_eq(xpi_get_caps(g, &caps), 0);
+	ck_assert_uint_eq(caps.max_order, 0);
+	ck_assert_int_eq(xpi_get_stats(g, &st), 0);
+	splits = st.enospc_splits;
+	ck_assert_uint_eq(splits, 1);
+	ck_assert_int_eq(xpi_map_range(g, HIGH + 512, 512, 512, RW), 0);
+	ck_assert_int_eq(xpi_get_stats(g, &st), 0);
+	ck_assert_uint_eq(st.enospc_splits, splits); /* not split again */
+	ck_assert_uint_eq(st.ops_by_subop[IOMMUOP_map_page], 1 + 512 + 512);
+	ck_assert_int_eq(xpi_close(g), 0);
+
+	/* Contiguous: order 9 succeeds first; a GFN re-populated elsewhere
+	 * then makes the next 512 non-contiguous, which only splits. */
+	ck_assert_int_eq(xpi_sim_domain_destroy(sim, 3), 0);
+	xt_guest(sim, 4, 1024, XPI_SIM_BACKING_CONTIGUOUS);
+	g = xt_open(sim, 4);
+	ck_assert_int_eq(xpi_map_range(g, HIGH, 0, 512, RW), 0);
+	ck_assert_int_eq(xpi_sim_balloon_out(sim, 4, 600), 0);
+	ck_assert_int_eq(xpi_sim_populate(sim, 4, 600), 0);
+	ck_assert_int_eq(xpi_map_range(g, HIGH + 512, 512, 512, RW), 0);
+	ck_assert_int_eq(xpi_get_stats(g, &st), 0);
+	ck_assert_uint_eq(st.enospc_splits, 1);
+	ck_assert_int_eq(xpi_get_caps(g, &caps), 0);
+	ck_assert_uint_ge(caps.max_order, 9);
+	ck_assert_int_eq(xpi_close(g), 0);
+}
+END_TEST
+
 START_TEST(live_bfn_is_eexist_before_any_hypercall)
 {
 	struct xpi_stats before, after;
@@ -545,6 +593,7 @@ int main(void)
 	tcase_add_test(tc, one_flush_per_changing_hypercall);
 	XT_ADD_DRAFT_ONLY(tc, coalesces_aligned_runs);
 	XT_ADD_DRAFT_ONLY(tc, enospc_retries_smaller_orders);
+	XT_ADD_DRAFT_ONLY(tc, enospc_learnt_only_before_a_success);
 	tcase_add_test(tc, live_bfn_is_eexist_before_any_hypercall);
 	tcase_add_test(tc, all_or_nothing_undoes);
 	XT_ADD_DRAFT_ONLY(tc, all_or_nothing_keeps_lookups);
