@@ -111,9 +111,19 @@ int xpi_host_probe_foreign(struct xpi_handle *h, const struct pv_iommu_op *op)
 	if (op->subop_id != IOMMUOP_map_foreign_page)
 		return refuse(h, "the probe's subop id came back changed");
 	switch (op->status) {
-	case -EINVAL: /* draft B's reserved-bit refusal */
-	case -EPERM:  /* a policy in front of it (the shim, XSM) */
+	case -EPERM: /* a policy in front of it (a restricted shim, XSM) */
 	case -EACCES:
+		/* The probe did not reach the host.  Only XenServer writes a
+		 * BFN offset into query_caps (with map_cap): that one is
+		 * XenServer whatever the policy says.  Without an offset a
+		 * XenServer host has map_cap clear, so the strategy is lookup
+		 * anyway; it is taken for a draft host (README: a restricted
+		 * handle on XenServer). */
+		if (h->xs_offset)
+			goto xenserver;
+		h->host = XPI_HOST_DRAFT;
+		return 0;
+	case -EINVAL: /* draft B's reserved-bit refusal */
 		h->host = XPI_HOST_DRAFT;
 		if (h->xs_offset)
 			return refuse(h, "a BFN offset from a host that has"
@@ -131,6 +141,7 @@ int xpi_host_probe_foreign(struct xpi_handle *h, const struct pv_iommu_op *op)
 		h->caps.strategy = XPI_STRATEGY_LOOKUP_FOREIGN;
 		return 0;
 	case -ENODEV: /* XenServer: "4 was map_foreign_page, removed" */
+xenserver:
 		h->host = XPI_HOST_XENSERVER;
 		if (h->caps.strategy == XPI_STRATEGY_MAP_FOREIGN)
 			xpi_warn(h, ENODEV,

@@ -256,6 +256,92 @@ START_TEST(sim_lookup_without_iommu_gives_mfn)
 }
 END_TEST
 
+/*
+ * A restricted shim in front of the host: it refuses the probe's
+ * map_foreign_page (not the handle's guest) with -EPERM before the host
+ * sees it, and passes the rest one op at a time.
+ */
+struct restricted {
+	struct xpi_transport inner;
+};
+
+static int restricted_call(void *data, struct pv_iommu_op *ops,
+			   unsigned int count, unsigned int *done)
+{
+	struct restricted *r = data;
+
+	for (unsigned int i = 0; i < count; i++) {
+		unsigned int one = 0;
+		int rc;
+
+		if (ops[i].subop_id == IOMMUOP_map_foreign_page) {
+			ops[i].status = -EPERM;
+			continue;
+		}
+		rc = r->inner.hypercall(r->inner.data, &ops[i], 1, &one);
+		if (rc) {
+			*done = i;
+			return rc;
+		}
+	}
+	*done = count;
+	return 0;
+}
+
+static void restricted_close(void *data)
+{
+	struct restricted *r = data;
+
+	r->inner.close(r->inner.data);
+}
+
+static xpi_handle *open_restricted(struct xpi_sim *sim, struct restricted *r)
+{
+	struct xpi_options o;
+	struct xpi_transport t;
+	xpi_handle *h = NULL;
+
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_eq(xpi_sim_transport(sim, HW, &r->inner), 0);
+	t = r->inner;
+	t.data = r;
+	t.hypercall = restricted_call;
+	t.close = restricted_close;
+	t.ioreq_attach = NULL;
+	xpi_options_init(&o);
+	o.transport = &t;
+	ck_assert_int_eq(xpi_open_ex(&h, xt_logger(), 0, &o), 0);
+	return h;
+}
+
+/* The probe behind a restricted shim: XenServer is still told by the BFN
+ * offset its query_caps writes, a draft host stays a draft host. */
+START_TEST(probe_behind_a_restricted_shim)
+{
+	struct xpi_sim *sim = xs_sim(0, 0);
+	struct restricted r;
+	struct xpi_caps caps;
+	xpi_handle *h;
+
+	xt_log_reset();
+	h = open_restricted(sim, &r);
+	ck_assert_int_eq(xpi_get_host(h), XPI_HOST_XENSERVER);
+	ck_assert_int_eq(xpi_get_caps(h, &caps), 0);
+	ck_assert_int_eq(caps.strategy, XPI_STRATEGY_LOOKUP_FOREIGN);
+	ck_assert_uint_eq(caps.max_order, 0);
+	ck_assert_int_eq(xpi_close(h), 0);
+	xpi_sim_free(sim);
+
+	sim = xt_sim_new(NULL);
+	h = open_restricted(sim, &r);
+	ck_assert_int_eq(xpi_get_host(h), XPI_HOST_DRAFT);
+	ck_assert_int_eq(xpi_get_caps(h, &caps), 0);
+	ck_assert_int_eq(caps.strategy, XPI_STRATEGY_MAP_FOREIGN);
+	ck_assert_int_eq(xpi_close(h), 0);
+	xpi_sim_free(sim);
+}
+END_TEST
+
 START_TEST(lib_open_falls_back_to_lookup)
 {
 	struct xpi_sim *sim = xs_sim(0, 0);
@@ -661,6 +747,7 @@ int main(void)
 	tcase_add_test(t, probe_refuses_other_abi);
 	tcase_add_test(t, probe_refuses_impossible_caps);
 	tcase_add_test(t, probe_changes_nothing_on_draft);
+	tcase_add_test(t, probe_behind_a_restricted_shim);
 	tcase_add_test(t, not_hardware_domain_is_refused);
 	tcase_add_test(t, xc_iommu_op_as_an_emulator_calls_it);
 	suite_add_tcase(s, t);
