@@ -32,6 +32,15 @@
 	XPI_SIZE_THROUGH(struct xpi_listener_config, opaque)
 
 /*
+ * A caller's struct of usize bytes is one this library can use: at least
+ * the struct's size in release 1.0 (first), at most what it knows (ksize).
+ */
+static inline int xpi_size_ok(size_t usize, size_t first, size_t ksize)
+{
+	return usize >= first && usize <= ksize;
+}
+
+/*
  * Copy a caller's struct of usize bytes over dst (ksize bytes, already
  * holding the defaults), then set dst's leading size field to ksize.
  * first: the struct's size in release 1.0 (XPI_SIZE_THROUGH its last 1.0
@@ -40,7 +49,7 @@
 static inline int xpi_copy_in(void *dst, size_t ksize, size_t first,
 			      const void *src, size_t usize)
 {
-	if (usize < first || usize > ksize)
+	if (!xpi_size_ok(usize, first, ksize))
 		return -EINVAL;
 	memcpy(dst, src, usize);
 	memcpy(dst, &ksize, sizeof(ksize));
@@ -63,7 +72,7 @@ static inline int xpi_copy_in(void *dst, size_t ksize, size_t first,
 static inline int xpi_copy_out(void *dst, size_t usize, size_t first,
 			       const void *src, size_t ksize)
 {
-	if (usize < first || usize > ksize)
+	if (!xpi_size_ok(usize, first, ksize))
 		return -EINVAL;
 	memcpy(dst, src, usize);
 	return 0;

@@ -403,7 +403,7 @@ XPI_EXPORT int xpi_mapping_find_sized(xpi_handle *h, uint64_t bfn,
 			xpi_err(h, -1, "xpi_mapping_find: NULL mapping");
 		return -EINVAL;
 	}
-	if (size < XPI_MAPPING_SIZE_1_0 || size > sizeof(found)) {
+	if (!xpi_size_ok(size, XPI_MAPPING_SIZE_1_0, sizeof(found))) {
 		xpi_err(h, -1,
 			"xpi_mapping_find: a struct of %zu bytes (this library"
 			" knows %zu)",
