@@ -406,26 +406,41 @@ START_TEST(lib_foreign_map_and_order_zero)
 }
 END_TEST
 
-START_TEST(lib_shared_lookup_one_unmap)
+/*
+ * A guest of 64 pages whose page gfn servers 1 and 2 of one handle both
+ * look up: the handle, the page's MFN, its reference count before the
+ * lookups, and the one BFN both got.
+ */
+static xpi_handle *two_servers_look_up(struct xpi_sim *sim, uint64_t gfn,
+				       uint64_t *mfn, uint32_t *refs,
+				       uint64_t *bfn)
 {
-	struct xpi_sim *sim = xs_sim(0, 0);
-	uint64_t gfn = 5, b1, b2, mfn;
-	struct xpi_stats s;
-	uint32_t refs;
-	int st;
+	uint64_t b2;
 	xpi_handle *h;
 
 	xt_guest(sim, GUEST, 64, XPI_SIM_BACKING_SCATTERED);
-	mfn = mfn_of(sim, GUEST, gfn);
-	refs = refs_of(sim, mfn);
+	*mfn = mfn_of(sim, GUEST, gfn);
+	*refs = refs_of(sim, *mfn);
 	h = xt_open(sim, HW);
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, &gfn, 1, XPI_FOREIGN_READ,
-					 &b1, NULL),
+					 bfn, NULL),
 			 1);
 	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, &gfn, 1, XPI_FOREIGN_READ,
 					 &b2, NULL),
 			 1);
-	ck_assert_uint_eq(b1, b2);
+	ck_assert_uint_eq(*bfn, b2);
+	return h;
+}
+
+START_TEST(lib_shared_lookup_one_unmap)
+{
+	struct xpi_sim *sim = xs_sim(0, 0);
+	uint64_t b1, mfn;
+	struct xpi_stats s;
+	uint32_t refs;
+	int st;
+	xpi_handle *h = two_servers_look_up(sim, 5, &mfn, &refs, &b1);
+
 	ck_assert_uint_eq(refs_of(sim, mfn), refs + 1);
 	/* Both servers' lookups end with one unmap_foreign_page, which
 	 * succeeds: a second would get -ENOENT (F3). */
@@ -446,23 +461,12 @@ END_TEST
 START_TEST(lib_per_server_unmap_counts_servers)
 {
 	struct xpi_sim *sim = xs_sim(0, 0);
-	uint64_t gfn = 6, bfn, b2, mfn;
+	uint64_t bfn, mfn;
 	struct xpi_batch *b;
 	struct xpi_stats s;
 	uint32_t refs;
-	xpi_handle *h;
+	xpi_handle *h = two_servers_look_up(sim, 6, &mfn, &refs, &bfn);
 
-	xt_guest(sim, GUEST, 64, XPI_SIM_BACKING_SCATTERED);
-	mfn = mfn_of(sim, GUEST, gfn);
-	refs = refs_of(sim, mfn);
-	h = xt_open(sim, HW);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 1, &gfn, 1, XPI_FOREIGN_READ,
-					 &bfn, NULL),
-			 1);
-	ck_assert_int_eq(xpi_foreign_map(h, GUEST, 2, &gfn, 1, XPI_FOREIGN_READ,
-					 &b2, NULL),
-			 1);
-	ck_assert_uint_eq(bfn, b2);
 	/* Server 1 is done: server 2 still uses the page, nothing is sent
 	 * and the pin stays. */
 	ck_assert_int_eq(xpi_batch_new(h, &b), 0);
